@@ -1,0 +1,57 @@
+# SciPlan — the commands. `make` alone lists them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-fast test-e2e check bench clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed ## Install everything (Debian packages, Python, static assets)
+	./scripts/install-system-deps.sh
+
+run: setup ## Set up and serve SciPlan at http://127.0.0.1:8000 with demo data (SQLite, local files)
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo --if-empty
+	@echo "SciPlan: http://$(HOST):$(PORT)/  (demo accounts: see README.md)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup ## Set up and run the whole test suite (PostgreSQL when DATABASE_URL says so), browser tests included
+	./scripts/install-system-deps.sh --browser
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(PYTEST) -q
+
+test-fast: setup ## The suite without browser tests
+	$(PYTEST) -q -m "not e2e"
+
+test-e2e: setup ## Only the browser tests
+	./scripts/install-system-deps.sh --browser
+	$(PYTEST) -q -m e2e
+
+check: setup ## Lint, types, Django checks (also against production settings)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+	SCIPLAN_DEBUG=0 SCIPLAN_SECRET_KEY=check-only-$$(date +%s)-secret-key-long-enough-for-deploy-check-xx \
+		SCIPLAN_ALLOWED_HOSTS=sciplan.example.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: setup ## The deadline-surge benchmark (PostgreSQL, production server); results in bench/results/
+	$(PY) bench/run.py
+
+clean: ## Remove the virtual environment, local database and files
+	rm -rf $(VENV) node_modules var .pytest_cache

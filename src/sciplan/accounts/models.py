@@ -1,0 +1,134 @@
+"""Units (organisations, identified by USCC) and users with stable role codes."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from sciplan.accounts.roles import Role
+
+
+class UnitKind(models.TextChoices):
+    ENTERPRISE = "enterprise", "企业"
+    UNIVERSITY = "university", "高等学校"
+    INSTITUTE = "institute", "科研院所"
+    NEW_RD = "new_rd", "新型研发机构"
+    TEAM = "team", "创新团队"
+    SERVICE = "service", "服务机构"
+    GOVERNMENT = "government", "政府部门"
+    OTHER = "other", "其他"
+
+
+class UnitStatus(models.TextChoices):
+    PENDING = "pending", "待推荐单位审核"
+    APPROVED = "approved", "已审核"
+    REJECTED = "rejected", "审核未通过"
+
+
+class Unit(models.Model):
+    """An organisation. A self-registered applicant unit must be approved by the recommending unit of its
+    region before it can submit (SPEC §2): that is how fake units are kept out."""
+
+    name = models.CharField("单位名称", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    kind = models.CharField("单位类型", max_length=16, choices=UnitKind.choices, default=UnitKind.ENTERPRISE)
+    recommender = models.ForeignKey(
+        "calls.Recommender",
+        verbose_name="所属推荐单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    address = models.CharField("通讯地址", max_length=200, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_mobile = models.CharField("联系人手机", max_length=20, blank=True)
+    contact_email = models.EmailField("联系人邮箱", blank=True)
+    status = models.CharField(
+        "审核状态", max_length=16, choices=UnitStatus.choices, default=UnitStatus.PENDING
+    )
+    status_reason = models.CharField("审核意见", max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # A real code with a wrong check character exists in the wild; a bureau admin may accept it (SPEC §9).
+    uscc_override_reason = models.CharField("校验位豁免理由", max_length=300, blank=True)
+    uscc_override_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("注册时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == UnitStatus.APPROVED
+
+
+class User(AbstractUser):
+    """A person. ``role`` decides what they may do; ``unit``/``recommender`` decide over what."""
+
+    name = models.CharField("姓名", max_length=50, blank=True)
+    role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.APPLICANT)
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    recommender = models.ForeignKey(
+        "calls.Recommender",
+        verbose_name="所属推荐单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    is_unit_admin = models.BooleanField("单位管理员", default=False)
+    mobile = models.CharField("手机号码", max_length=20, blank=True)
+    post = models.CharField("职务", max_length=50, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                name="applicant_has_unit",
+                condition=~models.Q(role="applicant") | models.Q(unit__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="recommender_or_finance_has_recommender",
+                condition=~models.Q(role__in=["recommender", "finance"])
+                | models.Q(recommender__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+
+class UsccOverride(models.Model):
+    """A bureau admin's acceptance of one code whose check character fails (SPEC §9), recorded."""
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    unit_name = models.CharField("单位名称", max_length=200)
+    reason = models.CharField("理由", max_length=300)
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "信用代码校验豁免"
+        verbose_name_plural = "信用代码校验豁免"
+
+    def __str__(self) -> str:
+        return self.uscc

@@ -1,0 +1,242 @@
+"""Unit registration and approval, users of a unit, and USCC overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from sciplan.accounts import uscc
+from sciplan.accounts.models import Unit, UnitKind, UnitStatus, UsccOverride, User
+from sciplan.accounts.roles import Role
+from sciplan.accounts.validators import validate_mobile
+from sciplan.calls.models import Recommender
+from sciplan.core import audit, clock
+from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from sciplan.core.notifications import notify
+
+
+def clean_unit_uscc(raw: str) -> str:
+    """Validate a unit's code; a checksum-only failure passes when the bureau recorded an override."""
+    try:
+        return uscc.validate(raw)
+    except uscc.UsccError as exc:
+        code = uscc.normalize(raw)
+        if exc.checksum_only and UsccOverride.objects.filter(uscc=code).exists():
+            return code
+        message = exc.message
+        if exc.checksum_only:
+            message += "如确认代码与营业执照一致，请联系市科技局核实。"
+        raise ValidationError(message) from None
+
+
+REGISTRATION_FIELDS = (
+    "unit_name",
+    "uscc",
+    "kind",
+    "recommender",
+    "address",
+    "legal_representative",
+    "username",
+    "name",
+    "mobile",
+    "email",
+    "password",
+)
+
+
+def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
+    """A new applicant unit and its unit administrator. The unit waits for its recommender's approval."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    required = {"unit_name", "uscc", "recommender", "username", "name", "mobile", "password"}
+    for name in REGISTRATION_FIELDS:
+        value = data.get(name)
+        value = value.strip() if isinstance(value, str) else value
+        if name in required and not value:
+            errors[name] = "此项为必填项。"
+            continue
+        try:
+            if name == "uscc":
+                value = clean_unit_uscc(value)
+            elif name == "mobile":
+                value = validate_mobile(value)
+            elif name == "email" and value:
+                validate_email(value)
+            elif name == "recommender":
+                value = Recommender.objects.filter(pk=value).first()
+                if value is None:
+                    raise ValidationError("请选择所在县市区或园区。")
+            elif name == "kind":
+                value = value or UnitKind.ENTERPRISE
+                if value not in UnitKind.values:
+                    raise ValidationError("请选择单位类型。")
+            elif name == "username":
+                if (
+                    len(value) < 4
+                    or not value.isascii()
+                    or not value.replace("_", "").replace(".", "").isalnum()
+                ):
+                    raise ValidationError("登录名为4位以上的字母、数字、下划线或点。")
+                if User.objects.filter(username__iexact=value).exists():
+                    raise ValidationError("该登录名已被使用。")
+        except ValidationError as exc:
+            errors[name] = "；".join(exc.messages)
+            continue
+        cleaned[name] = value
+    if "uscc" in cleaned and Unit.objects.filter(uscc=cleaned["uscc"]).exists():
+        errors["uscc"] = "该单位已注册，请联系本单位的单位管理员为您添加账号。"
+    if "password" in cleaned:
+        probe = User(username=cleaned.get("username", ""), name=cleaned.get("name", ""), role=Role.APPLICANT)
+        try:
+            validate_password(cleaned["password"], probe)
+        except ValidationError as exc:
+            errors["password"] = "；".join(exc.messages)
+    if errors:
+        raise ValidationFailed("注册信息有误，请按提示修改。", field_errors=errors)
+    try:
+        with transaction.atomic():
+            unit = Unit.objects.create(
+                name=cleaned["unit_name"],
+                uscc=cleaned["uscc"],
+                kind=cleaned.get("kind") or UnitKind.ENTERPRISE,
+                recommender=cleaned["recommender"],
+                address=cleaned.get("address", ""),
+                legal_representative=cleaned.get("legal_representative", ""),
+                contact_name=cleaned["name"],
+                contact_mobile=cleaned["mobile"],
+                contact_email=cleaned.get("email", ""),
+            )
+            user = User(
+                username=cleaned["username"],
+                name=cleaned["name"],
+                mobile=cleaned["mobile"],
+                email=cleaned.get("email", ""),
+                role=Role.APPLICANT,
+                unit=unit,
+                is_unit_admin=True,
+                password_changed_at=clock.now(),
+            )
+            user.set_password(cleaned["password"])
+            user.save()
+            audit.record("unit.register", actor=user, obj=unit, ip=ip, detail={"uscc": unit.uscc})
+            reviewers = User.objects.filter(
+                recommender=unit.recommender, role=Role.RECOMMENDER, is_active=True
+            )
+            notify(
+                reviewers,
+                subject=f"新单位注册待审核：{unit.name}",
+                body="请在“单位注册审核”中审核。",
+                link="/",
+            )
+    except IntegrityError:
+        raise ValidationFailed(
+            "该单位或登录名已被注册。", field_errors={"uscc": "该单位或登录名已被注册。"}
+        ) from None
+    return user
+
+
+def units_pending_for(user):
+    qs = Unit.objects.select_related("recommender").filter(status=UnitStatus.PENDING)
+    if user.role == Role.BUREAU:
+        return qs
+    if user.role == Role.RECOMMENDER and user.recommender_id:
+        return qs.filter(recommender_id=user.recommender_id)
+    return qs.none()
+
+
+def get_unit_for_review(user, pk) -> Unit:
+    qs = Unit.objects.select_related("recommender")
+    if user.role == Role.RECOMMENDER and user.recommender_id:
+        qs = qs.filter(recommender_id=user.recommender_id)
+    elif user.role != Role.BUREAU:
+        raise NotFound()
+    try:
+        return qs.get(pk=pk)
+    except (Unit.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+@transaction.atomic
+def approve_unit(unit: Unit, *, by, approve: bool, reason: str = "", ip: str | None = None) -> Unit:
+    """The recommender of the unit's region (or the bureau) approves or rejects a registration."""
+    locked = Unit.objects.select_for_update().get(pk=unit.pk)
+    if (by.role == Role.RECOMMENDER and by.recommender_id != locked.recommender_id) or by.role not in (
+        Role.RECOMMENDER,
+        Role.BUREAU,
+    ):
+        raise NotFound()
+    if locked.status != UnitStatus.PENDING:
+        raise Conflict(f"该单位已{locked.get_status_display()}，无需重复审核。", code="state")
+    if not approve and not reason.strip():
+        raise ValidationFailed("请填写不通过的理由。", field_errors={"reason": "请填写不通过的理由。"})
+    locked.status = UnitStatus.APPROVED if approve else UnitStatus.REJECTED
+    locked.status_reason = reason.strip()
+    locked.reviewed_by = by
+    locked.reviewed_at = clock.now()
+    locked.save()
+    audit.record(
+        "unit.approve" if approve else "unit.reject", actor=by, obj=locked, ip=ip, detail={"reason": reason}
+    )
+    notify(
+        list(locked.users.filter(is_active=True)),
+        subject="单位注册审核" + ("通过" if approve else "未通过"),
+        body=("您的单位注册已审核通过，可以提交申报。" if approve else f"理由：{reason}"),
+        link="/",
+    )
+    return locked
+
+
+@transaction.atomic
+def add_unit_user(*, by, username: str, name: str, mobile: str, email: str, password: str) -> User:
+    """A unit administrator adds a filling user (填报人) to their own unit."""
+    if by.role != Role.APPLICANT or not by.is_unit_admin:
+        raise NotAllowed("只有单位管理员可以添加填报人。")
+    errors = {}
+    if not username or User.objects.filter(username__iexact=username).exists():
+        errors["username"] = "该登录名已被使用。" if username else "此项为必填项。"
+    try:
+        mobile = validate_mobile(mobile)
+    except ValidationError as exc:
+        errors["mobile"] = exc.messages[0]
+    user = User(
+        username=username, name=name, mobile=mobile, email=email, role=Role.APPLICANT, unit_id=by.unit_id
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = "；".join(exc.messages)
+    if errors:
+        raise ValidationFailed("填报人信息有误。", field_errors=errors)
+    user.set_password(password)
+    user.password_changed_at = clock.now()
+    user.save()
+    audit.record("user.create", actor=by, obj=user, detail={"role": user.role, "unit": by.unit_id})
+    return user
+
+
+@transaction.atomic
+def override_uscc(*, code: str, unit_name: str, reason: str, by) -> UsccOverride:
+    """Accept one code whose check character fails; bureau administrators only, always recorded."""
+    if by.role not in (Role.BUREAU, Role.ADMIN):
+        raise NotAllowed("只有市科技局管理员可以豁免信用代码校验。")
+    normalized = uscc.normalize(code)
+    try:
+        uscc.validate(normalized)
+        raise ValidationFailed(
+            "该代码校验通过，无需豁免。", field_errors={"uscc": "该代码校验通过，无需豁免。"}
+        )
+    except uscc.UsccError as exc:
+        if not exc.checksum_only:
+            raise ValidationFailed(exc.message, field_errors={"uscc": exc.message}) from None
+    if not reason.strip():
+        raise ValidationFailed("请填写豁免理由。", field_errors={"reason": "请填写豁免理由。"})
+    override = UsccOverride.objects.create(
+        uscc=normalized, unit_name=unit_name, reason=reason.strip(), granted_by=by
+    )
+    Unit.objects.filter(uscc=normalized).update(uscc_override_reason=reason.strip(), uscc_override_by=by)
+    audit.record("unit.uscc_override", actor=by, obj=override, detail={"uscc": normalized, "reason": reason})
+    return override

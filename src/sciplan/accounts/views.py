@@ -1,0 +1,153 @@
+"""Sign-in, registration of applicant units and their approval by the region's recommender."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, PasswordChangeView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sciplan.accounts import services
+from sciplan.accounts.forms import LoginForm
+from sciplan.accounts.roles import Role
+from sciplan.calls.models import Recommender
+from sciplan.core.errors import DomainError
+from sciplan.core.http import client_ip
+
+
+class SciplanLoginView(LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timed_out"] = self.request.session.pop("timed_out", False)
+        return context
+
+
+class SciplanPasswordChangeView(PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("core:home")
+
+    def form_valid(self, form):
+        from sciplan.core import audit, clock
+
+        response = super().form_valid(form)
+        self.request.user.password_changed_at = clock.now()
+        self.request.user.save(update_fields=["password_changed_at"])
+        audit.record("user.password_change", actor=self.request.user, ip=client_ip(self.request))
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("core:home")
+
+
+def lockout_response(request, credentials, *args, **kwargs) -> HttpResponse:
+    """Shown when too many sign-in failures locked the account or source (STANDARDS A2)."""
+    return render(request, "accounts/locked.html", status=429, headers={"Retry-After": "900"})
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, str] = {}
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            services.register_unit(request.POST.dict(), ip=client_ip(request))
+        except DomainError as exc:
+            errors = exc.field_errors
+            messages.error(request, exc.message)
+        else:
+            return redirect("accounts:register_done")
+    return render(
+        request,
+        "accounts/register.html",
+        {"data": data, "errors": errors, "recommenders": Recommender.objects.all()},
+        status=422 if errors else 200,
+    )
+
+
+def register_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/register_done.html")
+
+
+@login_required
+def pending_units(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in (Role.RECOMMENDER, Role.BUREAU):
+        return render(
+            request,
+            "core/error.html",
+            {"status": 404, "title": "未找到", "message": "页面不存在，或您无权查看。"},
+            status=404,
+        )
+    units = services.units_pending_for(request.user)
+    return render(request, "accounts/pending_units.html", {"units": units})
+
+
+@login_required
+@require_POST
+def review_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        unit = services.get_unit_for_review(request.user, pk)
+        approve = request.POST.get("decision") == "approve"
+        services.approve_unit(
+            unit,
+            by=request.user,
+            approve=approve,
+            reason=request.POST.get("reason", ""),
+            ip=client_ip(request),
+        )
+        messages.success(request, f"已{'通过' if approve else '退回'}“{unit.name}”的注册。")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
+    return redirect("accounts:pending_units")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_users(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role != Role.APPLICANT:
+        return render(
+            request,
+            "core/error.html",
+            {"status": 404, "title": "未找到", "message": "页面不存在，或您无权查看。"},
+            status=404,
+        )
+    errors: dict[str, str] = {}
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            services.add_unit_user(
+                by=user,
+                username=request.POST.get("username", "").strip(),
+                name=request.POST.get("name", "").strip(),
+                mobile=request.POST.get("mobile", ""),
+                email=request.POST.get("email", "").strip(),
+                password=request.POST.get("password", ""),
+            )
+            messages.success(request, "已添加填报人。")
+            return redirect("accounts:unit_users")
+        except DomainError as exc:
+            errors = exc.field_errors
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "accounts/unit_users.html",
+        {"members": user.unit.users.all(), "errors": errors, "data": data},
+    )

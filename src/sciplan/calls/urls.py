@@ -1,0 +1,9 @@
+from django.urls import path
+
+from sciplan.calls import views
+
+app_name = "calls"
+urlpatterns = [
+    path("", views.call_list, name="list"),
+    path("<int:pk>/", views.call_detail, name="detail"),
+]

@@ -1,0 +1,62 @@
+"""The audit log: append-only, hash-chained security and workflow events (STANDARDS E22–E24)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "成功"
+    REFUSED = "refused", "拒绝"
+    FAILED = "failed", "失败"
+
+
+class AuditEvent(models.Model):
+    """One security or workflow event. Rows are never updated or deleted by the application.
+
+    ``hash`` chains every row to the one before it (``prev_hash``), so a row edited directly in the
+    database breaks the chain and ``manage.py audit_verify`` reports where.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField("操作人", max_length=150, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    event_type = models.CharField("事件类型", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True)
+    object_id = models.CharField("对象", max_length=64, blank=True, db_index=True)
+    outcome = models.CharField("结果", max_length=16, choices=Outcome.choices, default=Outcome.OK)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event_type} {self.object_type}:{self.object_id}"
+
+
+class Notification(models.Model):
+    """An in-app message. E-mail and SMS copies are sent after commit (see ``core.notifications``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+
+    def __str__(self) -> str:
+        return self.subject
