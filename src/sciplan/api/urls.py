@@ -1,12 +1,79 @@
-"""The JSON API (SPEC §14): /api/v1/, schema at /api/v1/openapi.json, docs at /api/v1/docs."""
+"""The JSON API (SPEC §14): /api/v1/, schema at /api/v1/openapi.json, docs at /api/v1/docs.
+
+Each domain has its own router module in this package; they are mounted here in the order of the
+procedure. Domain errors raised by services become JSON answers with a field → message map.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from sciplan.api.auth import token_auth
+from sciplan.core.errors import Conflict, DomainError
 
 api = NinjaAPI(
     title="岳阳市科技计划管理系统 API",
     version="1.0.0",
     description="创新联合体申报的 JSON 接口。与网页使用同一套业务服务、权限、截止时间与校验。",
     urls_namespace="api",
+    auth=token_auth,
 )
+
+ROUTER_MODULES = [
+    "accounts",
+    "calls",
+    "applications",
+    "recommendations",
+    "review",
+    "recognition",
+    "documents",
+    "audit",
+]
+for name in ROUTER_MODULES:
+    module = import_module(f"sciplan.api.{name}")
+    api.add_router("/", module.router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError):
+    body: dict = {"detail": exc.message, "code": exc.code}
+    if exc.field_errors:
+        body["errors"] = exc.field_errors
+    if isinstance(exc, Conflict) and exc.current:
+        body["current"] = exc.current
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError):
+    errors: dict[str, str] = {}
+    for item in exc.errors:
+        loc = [str(p) for p in item.get("loc", []) if p not in ("body", "payload", "query", "path", "form")]
+        errors[".".join(loc) or "body"] = _chinese(item)
+    return api.create_response(
+        request, {"detail": "请求内容有误。", "code": "validation", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(
+        request, {"detail": "未登录或令牌已失效。", "code": "unauthenticated"}, status=401
+    )
+
+
+def _chinese(item: dict) -> str:
+    kind = item.get("type", "")
+    if kind == "missing":
+        return "此项为必填项。"
+    if kind.startswith("int") or kind.startswith("decimal") or kind.startswith("float"):
+        return "请填写数字。"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return "日期格式不正确。"
+    if kind.startswith("string"):
+        return "请填写文字。"
+    return "格式不正确。"
