@@ -8,7 +8,7 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self) -> None:
         from sciplan.accounts.roles import Role
-        from sciplan.applications import eligibility  # noqa: F401  (registers the submit guards)
+        from sciplan.applications import actions, eligibility  # noqa: F401  (register guards and handlers)
         from sciplan.core.navigation import register
 
         register("我的申报", "applications:list", roles={Role.APPLICANT}, order=10)

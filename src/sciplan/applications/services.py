@@ -35,7 +35,7 @@ from sciplan.applications.workflow import EDITABLE, FINAL, Action, Status, check
 from sciplan.calls.deadlines import ensure_open
 from sciplan.calls.models import Call, Stage
 from sciplan.core import audit, clock, filetypes, storage
-from sciplan.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
 MOBILE_FIELDS = {"contact_mobile", "liaison_mobile"}
 FINANCE_KEY = re.compile(r"^(revenue|rd)_(\d{4})$")
@@ -664,21 +664,3 @@ def withdraw_application(
     application: Application, *, by, reason: str = "", ip: str | None = None
 ) -> Application:
     return transition(application, Action.WITHDRAW, by=by, reason=reason, ip=ip)
-
-
-def apply_action(
-    application: Application,
-    action: str,
-    *,
-    by,
-    reason: str = "",
-    idempotency_key: str | None = None,
-    ip: str | None = None,
-) -> Application:
-    """The generic entry for actions that need nothing beyond the transition itself."""
-    if action in (Action.SUBMIT, Action.SUBMIT_CORRECTION):
-        submit_application(application, by=by, idempotency_key=idempotency_key, ip=ip)
-        return Application.objects.get(pk=application.pk)
-    if action not in Action.values:
-        raise DomainError("未知的操作。", field_errors={"action": "未知的操作。"})
-    return transition(application, action, by=by, reason=reason, idempotency_key=idempotency_key, ip=ip)
