@@ -5,3 +5,16 @@ class RecognitionConfig(AppConfig):
     name = "sciplan.recognition"
     label = "recognition"
     verbose_name = "认定与公示"
+
+    def ready(self) -> None:
+        from sciplan.accounts.roles import Role
+        from sciplan.applications import workflow
+        from sciplan.core import navigation
+        from sciplan.recognition.services import public_notice_ended
+
+        workflow.register_guard("public_notice_ended", public_notice_ended)
+        navigation.register("认定与公示", "recognition:bureau", roles={Role.BUREAU}, order=60)
+        navigation.register("年度考核", "recognition:assessments", roles={Role.BUREAU, Role.EXPERT}, order=62)
+        navigation.register("工作日历", "recognition:calendar", roles={Role.BUREAU, Role.ADMIN}, order=90)
+        navigation.register("认定与考核", "recognition:mine", roles={Role.APPLICANT}, order=60)
+        navigation.register("公示公告", "recognition:notices", roles=set(Role.values), order=95)
