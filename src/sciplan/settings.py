@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "sciplan.recognition",
     "sciplan.documents",
     "sciplan.api",
+    "ninja",  # serves Swagger UI from its own static files: the docs work without internet
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
+    ("", BASE_DIR / "static"),
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chart.js", PROJECT_DIR / "node_modules" / "chart.js" / "dist"),
 ]

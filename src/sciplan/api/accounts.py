@@ -1,7 +1,121 @@
-"""API: 单位与账号."""
+"""API: 单位与账号 — tokens, unit registration and its approval by the region's recommender."""
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from sciplan.accounts import services
+from sciplan.accounts.models import Unit
+from sciplan.api import auth
+from sciplan.api.schemas import TokenIn, TokenOut, UnitDecisionIn, UnitOut, UnitRegisterIn, errors
+from sciplan.core.errors import DomainError
+from sciplan.core.http import client_ip
+
 router = Router(tags=["单位与账号"])
+
+
+def user_out(user) -> dict:
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.display_name,
+        "role": user.role,
+        "role_label": user.get_role_display(),
+        "unit_id": user.unit_id,
+        "recommender_id": user.recommender_id,
+    }
+
+
+def unit_out(unit: Unit) -> dict:
+    return {
+        "id": unit.pk,
+        "name": unit.name,
+        "uscc": unit.uscc,
+        "status": unit.status,
+        "status_label": unit.get_status_display(),
+        "status_reason": unit.status_reason,
+        "recommender": {"id": unit.recommender.pk, "name": unit.recommender.name}
+        if unit.recommender
+        else None,
+        "reviewed_at": unit.reviewed_at,
+    }
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    operation_id="auth_token_create",
+    summary="登录并获取访问令牌",
+    description=(
+        "用登录名和密码（已绑定两步验证的账号另加动态验证码 otp）换取访问令牌。"
+        "用户不存在与密码错误返回同样的提示；连续失败5次后暂时锁定，返回 429 及 Retry-After（秒）。"
+        "令牌在有效期内有效，可随时吊销。"
+    ),
+    response={201: TokenOut, **errors(401, 422, 429)},
+)
+def auth_token_create(request: HttpRequest, payload: TokenIn):
+    raw, token = auth.sign_in(
+        request, username=payload.username, password=payload.password, otp=payload.otp, name=payload.name
+    )
+    return 201, {
+        "token": raw,
+        "token_type": "Bearer",
+        "expires_at": token.expires_at,
+        "user": user_out(token.user),
+    }
+
+
+@router.delete(
+    "/auth/token",
+    operation_id="auth_token_revoke",
+    summary="吊销当前令牌",
+    description="吊销本次请求所用的令牌，之后用它的请求一律返回 401。",
+    response={204: None, **errors(401)},
+)
+def auth_token_revoke(request: HttpRequest):
+    auth.revoke(request.api_token, ip=client_ip(request))
+    return HttpResponse(status=204)
+
+
+REGISTER_FIELD_NAMES = {"recommender": "recommender_id"}
+
+
+@router.post(
+    "/units",
+    auth=None,
+    operation_id="unit_register",
+    summary="申报单位注册",
+    description=(
+        "新申报单位注册本单位并创建单位管理员账号。注册后须经所在县市区或园区的推荐单位审核通过，方可提交申报书。"
+    ),
+    response={201: UnitOut, **errors(422)},
+)
+def unit_register(request: HttpRequest, payload: UnitRegisterIn):
+    data = payload.dict()
+    data["recommender"] = data.pop("recommender_id")
+    try:
+        user = services.register_unit(data, ip=client_ip(request))
+    except DomainError as exc:
+        exc.field_errors = {REGISTER_FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
+        raise
+    unit = Unit.objects.select_related("recommender").get(pk=user.unit_id)
+    return 201, unit_out(unit)
+
+
+@router.post(
+    "/units/{unit_id}/decision",
+    operation_id="unit_approve",
+    summary="审核单位注册",
+    description=(
+        "单位所在地的推荐单位（或市科技局）审核通过或不通过一家单位的注册；不通过须填写理由。"
+        "其他推荐单位看不到该单位（404）；已审核过的单位返回 409。"
+    ),
+    response={200: UnitOut, **errors(401, 404, 409, 422)},
+)
+def unit_approve(request: HttpRequest, unit_id: int, payload: UnitDecisionIn):
+    unit = services.get_unit_for_review(request.auth, unit_id)
+    unit = services.approve_unit(
+        unit, by=request.auth, approve=payload.approve, reason=payload.reason, ip=client_ip(request)
+    )
+    return 200, unit_out(Unit.objects.select_related("recommender").get(pk=unit.pk))

@@ -1,4 +1,9 @@
-"""Bearer-token authentication for the JSON API."""
+"""Bearer-token authentication for the JSON API, and the sign-in that issues the tokens.
+
+Tokens are random, stored only as SHA-256, expire after ``API_TOKEN_HOURS`` and can be revoked. Signing
+in goes through Django's ``authenticate`` so django-axes counts failures and locks out exactly as on the
+web sign-in page (STANDARDS A2); an account with a confirmed TOTP device must add its one-time code.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,33 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from sciplan.api.models import ApiToken
-from sciplan.core import clock
+from sciplan.core import audit, clock
+from sciplan.core.errors import DomainError
+from sciplan.core.http import client_ip
+
+BAD_CREDENTIALS = "用户名或密码不正确。连续失败5次将暂时锁定。"
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+
+
+class LockedOut(DomainError):
+    """Too many failures: the API's 429, with the cool-off in ``Retry-After``."""
+
+    status = 429
+    code = "locked"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def hash_token(raw: str) -> str:
@@ -29,8 +56,94 @@ def issue_token(user, *, name: str = "") -> tuple[str, ApiToken]:
     return raw, token
 
 
+def _cool_off_seconds(request: HttpRequest) -> int:
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    return int(cool_off.total_seconds()) if cool_off else 900
+
+
+def _locked(request: HttpRequest, username: str) -> LockedOut:
+    # The API answers the lockout itself, in JSON; the axes middleware would replace it with the web page.
+    request.axes_locked_out = False  # type: ignore[attr-defined]
+    audit.record(
+        "auth.locked",
+        outcome="refused",
+        ip=client_ip(request),
+        detail={"username": username[:150], "channel": "api"},
+    )
+    seconds = _cool_off_seconds(request)
+    return LockedOut(
+        f"登录失败次数过多，已暂时锁定，请{max(seconds // 60, 1)}分钟后再试。", retry_after=seconds
+    )
+
+
+def _totp_devices(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return list(TOTPDevice.objects.filter(user=user, confirmed=True))
+
+
+def sign_in(request: HttpRequest, *, username: str, password: str, otp: str | None, name: str = ""):
+    """Check the credentials (and the one-time code) and issue a token; audited either way.
+
+    Returns ``(raw_token, ApiToken)``. Raises :class:`InvalidCredentials` (401) with the same message
+    for an unknown user and a wrong password, or :class:`LockedOut` (429).
+    """
+    ip = client_ip(request)
+    username = (username or "").strip()
+    user = authenticate(request, username=username, password=password or "")
+    if getattr(request, "axes_locked_out", False):
+        raise _locked(request, username)
+    if user is None:
+        # ``authenticate`` sent user_login_failed: the accounts app audits it as ``auth.login_failed``.
+        raise InvalidCredentials(BAD_CREDENTIALS)
+    devices = _totp_devices(user)
+    if devices:
+        code = (otp or "").strip()
+        if not code:
+            audit.record(
+                "auth.login_failed",
+                actor=user,
+                outcome="refused",
+                ip=ip,
+                detail={"username": username, "channel": "api", "reason": "otp_required"},
+            )
+            raise InvalidCredentials(
+                "该账号已启用两步验证，请填写动态验证码。",
+                field_errors={"otp": "请填写动态验证码。"},
+                code="otp_required",
+            )
+        if not any(device.verify_token(code) for device in devices):
+            # A wrong code counts as a failed sign-in, so guessing codes runs into the same lockout.
+            user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+            if getattr(request, "axes_locked_out", False):
+                raise _locked(request, username)
+            raise InvalidCredentials(
+                "动态验证码不正确或已过期。",
+                field_errors={"otp": "动态验证码不正确或已过期。"},
+                code="otp_invalid",
+            )
+    # Resets the failure count (AXES_RESET_ON_SUCCESS) and updates last_login, as a web sign-in does.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    raw, token = issue_token(user, name=name)
+    audit.record(
+        "auth.token",
+        actor=user,
+        obj=token,
+        ip=ip,
+        detail={"channel": "api", "expires_at": token.expires_at.isoformat(), "otp": bool(devices)},
+    )
+    return raw, token
+
+
+def revoke(token: ApiToken, *, ip: str | None = None) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+    audit.record("auth.token_revoked", actor=token.user, obj=token, ip=ip)
+
+
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>``; ``request.auth`` is then the user."""
+    """``Authorization: Bearer <token>``; ``request.auth`` is then the user, ``request.api_token`` the row."""
 
     def authenticate(self, request: HttpRequest, token: str):
         now = clock.now()
@@ -44,6 +157,7 @@ class TokenAuth(HttpBearer):
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        request.api_token = row  # type: ignore[attr-defined]
         return row.user
 
 

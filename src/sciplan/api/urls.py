@@ -45,7 +45,11 @@ def domain_error(request: HttpRequest, exc: DomainError):
         body["errors"] = exc.field_errors
     if isinstance(exc, Conflict) and exc.current:
         body["current"] = exc.current
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -68,12 +72,25 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError):
 
 def _chinese(item: dict) -> str:
     kind = item.get("type", "")
+    ctx = item.get("ctx") or {}
     if kind == "missing":
         return "此项为必填项。"
-    if kind.startswith("int") or kind.startswith("decimal") or kind.startswith("float"):
+    if kind == "string_too_long":
+        return f"不能超过{ctx.get('max_length')}字。"
+    if kind == "string_too_short":
+        return f"至少{ctx.get('min_length')}个字符。"
+    if kind in ("enum", "literal_error"):
+        return "请从允许的选项中选择。"
+    if kind.startswith("bool"):
+        return "请填写 true 或 false。"
+    if kind.startswith(("int", "decimal", "float", "greater_than", "less_than")):
         return "请填写数字。"
-    if kind.startswith("date") or kind.startswith("datetime"):
-        return "日期格式不正确。"
+    if kind.startswith(("date", "datetime", "time")):
+        return "日期格式不正确，请使用 YYYY-MM-DD。"
+    if kind.startswith(("list", "dict", "model")):
+        return "格式不正确。"
     if kind.startswith("string"):
         return "请填写文字。"
+    if kind.startswith("json"):
+        return "请求体不是有效的 JSON。"
     return "格式不正确。"
