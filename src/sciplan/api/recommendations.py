@@ -1,7 +1,169 @@
-"""API: 推荐."""
+"""API: 推荐 — the recommender's letter, its summary table, and the bureau's deadline extensions.
+
+Decisions (accept, return, recommend, decline, finance_confirm, finance_refuse) go through
+``application_transition``, which dispatches to the same handlers as the pages.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from sciplan.accounts.models import Unit
+from sciplan.api.schemas import errors
+from sciplan.calls.models import Call, Recommender, Stage
+from sciplan.calls.services import grant_extension
+from sciplan.core import storage
+from sciplan.core.errors import NotFound, ValidationFailed
+from sciplan.core.http import client_ip
+from sciplan.recommendations import exporters, services
 
 router = Router(tags=["推荐"])
+
+
+class LetterOut(Schema):
+    id: int
+    call_id: int
+    recommender_id: int
+    recommender_name: str
+    file_name: str
+    content_kind: str = Field(description="按内容识别的格式：pdf、jpeg、png")
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+def _call(call_id: int) -> Call:
+    try:
+        return Call.objects.get(pk=call_id)
+    except Call.DoesNotExist:
+        raise NotFound() from None
+
+
+@router.post(
+    "/calls/{call_id}/recommendation-letter",
+    operation_id="recommendation_letter_upload",
+    summary="上传推荐函",
+    description=(
+        "推荐单位上传本批次加盖公章的推荐函（multipart/form-data，字段 file）。按文件内容识别，只接受 PDF、JPG、PNG；"
+        "再次上传即替换，原文件保留备查。未上传推荐函的推荐单位，其推荐的申报市科技局不予受理。"
+    ),
+    response={201: LetterOut, **errors(401, 404, 422)},
+)
+def recommendation_letter_upload(request: HttpRequest, call_id: int, file: File[UploadedFile]):
+    user = request.auth
+    letter = services.upload_letter(
+        _call(call_id), fileobj=file.file, filename=file.name or "", by=user, ip=client_ip(request)
+    )
+    return 201, {
+        "id": letter.pk,
+        "call_id": letter.call_id,
+        "recommender_id": letter.recommender_id,
+        "recommender_name": user.recommender.name,
+        "file_name": letter.original_name,
+        "content_kind": letter.content_kind,
+        "size": letter.size,
+        "sha256": letter.sha256,
+        "uploaded_at": letter.uploaded_at,
+        "uploaded_by": user.display_name,
+    }
+
+
+class SummaryQuery(Schema):
+    format: Literal["xlsx", "docx"] = Field("xlsx", description="文件格式：xlsx 或 docx")
+    recommender_id: int | None = Field(
+        None, description="市科技局用户须指定推荐单位；推荐单位与财政部门只能下载本单位的"
+    )
+
+
+@router.get(
+    "/calls/{call_id}/summary-table",
+    operation_id="summary_table_download",
+    summary="下载《创新联合体信息汇总表》",
+    description="本推荐单位已推荐的申报，按推荐排序，取自冻结的提交版本。每次下载记入审计日志。",
+    response={200: None, **errors(401, 404, 422)},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "XLSX 或 DOCX 文件",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def summary_table_download(request: HttpRequest, call_id: int, query: Query[SummaryQuery]):
+    data, filename, content_type = exporters.export_summary(
+        request.auth, call_id, query.format, recommender_id=query.recommender_id, ip=client_ip(request)
+    )
+    return storage.bytes_response(data, filename=filename, content_type=content_type)
+
+
+class ExtensionIn(Schema):
+    call_id: int
+    stage: Literal["apply", "recommend"] = Field(
+        description="apply：某申报单位的网上申报；recommend：某推荐单位的推荐"
+    )
+    unit_id: int | None = Field(None, description="stage=apply 时必填")
+    recommender_id: int | None = Field(None, description="stage=recommend 时必填")
+    until: datetime = Field(description="延期至（ISO 8601，带时区；不带时区按北京时间）")
+    reason: str = Field(max_length=500, description="延期理由")
+
+
+class ExtensionOut(Schema):
+    id: int
+    call_id: int
+    stage: str
+    unit_id: int | None
+    recommender_id: int | None
+    until: datetime
+    reason: str
+    granted_at: datetime
+
+
+@router.post(
+    "/extensions",
+    operation_id="extension_create",
+    summary="批准截止时间延期",
+    description="市科技局为某一申报单位（网上申报）或某一推荐单位（推荐）延长截止时间，须填写理由，记入审计日志。",
+    response={201: ExtensionOut, **errors(401, 404, 422)},
+)
+def extension_create(request: HttpRequest, payload: ExtensionIn):
+    user = request.auth
+    if user.role != "bureau":
+        raise NotFound()
+    call = _call(payload.call_id)
+    unit = recommender = None
+    if payload.unit_id is not None:
+        unit = Unit.objects.filter(pk=payload.unit_id).first()
+        if unit is None:
+            raise ValidationFailed("申报单位不存在。", field_errors={"unit_id": "申报单位不存在。"})
+    if payload.recommender_id is not None:
+        recommender = Recommender.objects.filter(pk=payload.recommender_id).first()
+        if recommender is None:
+            raise ValidationFailed("推荐单位不存在。", field_errors={"recommender_id": "推荐单位不存在。"})
+    extension = grant_extension(
+        call,
+        stage=Stage(payload.stage),
+        until=payload.until,
+        reason=payload.reason,
+        by=user,
+        unit=unit,
+        recommender=recommender,
+        ip=client_ip(request),
+    )
+    return 201, {
+        "id": extension.pk,
+        "call_id": extension.call_id,
+        "stage": extension.stage,
+        "unit_id": extension.unit_id,
+        "recommender_id": extension.recommender_id,
+        "until": extension.until,
+        "reason": extension.reason,
+        "granted_at": extension.granted_at,
+    }

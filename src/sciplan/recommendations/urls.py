@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from sciplan.recommendations import views
 
 app_name = "recommendations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("applications/<int:pk>/", views.detail, name="detail"),
+    path("applications/<int:pk>/act/<str:action>/", views.act, name="act"),
+    path("applications/<int:pk>/credit/", views.credit, name="credit"),
+    path("applications/<int:pk>/rank/", views.rank, name="rank"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("letter/", views.letter, name="letter"),
+    path("letters/<int:pk>/download/", views.letter_download, name="letter_download"),
+    re_path(r"^calls/(?P<call_id>\d+)/summary\.(?P<fmt>xlsx|docx)$", views.summary, name="summary"),
+]
