@@ -5,11 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from sciplan.accounts.demo import DEMO_PASSWORD
 
 BASE = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache, which outlives a test's database: start each test afresh."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 class ApiClient:
