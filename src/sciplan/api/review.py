@@ -1,7 +1,453 @@
-"""API: 评审."""
+"""API: 评审 — intake, formal review, site visits, the expert pool, draws, ranking, and the experts' work.
+
+Every endpoint calls the same services as the pages; anything the caller may not see is 404.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from sciplan.applications.queries import get_application_for
+from sciplan.core.http import client_ip
+from sciplan.review import experts as pool
+from sciplan.review import panels, scoring, services
+from sciplan.review.models import Expert
 
 router = Router(tags=["评审"])
+
+
+def _user(request: HttpRequest):
+    return request.auth
+
+
+# --- shapes ------------------------------------------------------------------------------------------
+
+
+class PaperReceiptIn(Schema):
+    received_on: date = Field(description="接收日期")
+    copies: int = Field(description="份数")
+    received_by: str = Field(description="接收人")
+    note: str = ""
+
+
+class PaperReceiptOut(Schema):
+    id: int
+    application_id: int
+    received_on: date
+    copies: int
+    received_by: str
+    intake_missing: list[str] = Field(description="通过受理还缺少的材料")
+
+
+class FormalReviewIn(Schema):
+    outcome: str = Field(description="pass（通过）、fail（不通过）或 return（退回补正）")
+    checklist: dict[str, bool] = Field(default_factory=dict, description="审查清单：项目代码 → 是否符合")
+    reason: str = ""
+    deadline: datetime | None = Field(None, description="退回补正时的补正截止时间")
+
+
+class FormalReviewOut(Schema):
+    id: int
+    application_id: int
+    outcome: str
+    status: str = Field(description="申报书的新状态")
+    correction_deadline: datetime | None
+
+
+class SiteVisitOut(Schema):
+    id: int
+    application_id: int
+    visit_date: date
+    team: str
+    findings: str
+    conclusion: str
+    files: list[str]
+
+
+class ExpertOut(Schema):
+    id: int
+    name: str
+    organisation: str
+    organisation_uscc: str
+    fields: list[str]
+    title: str
+    phone: str = Field(description="非市科技局用户看到的是脱敏号码")
+    email: str
+    active: bool
+
+
+class ExpertIn(Schema):
+    name: str
+    organisation: str
+    organisation_uscc: str = ""
+    fields: list[str] = Field(description="产业编码或名称（1+3+X）")
+    title: str = ""
+    phone: str = ""
+    email: str = ""
+    active: bool = True
+    user: str | None = Field(None, description="关联的专家账号用户名")
+
+
+class ImportRowOut(Schema):
+    line: int
+    errors: dict[str, str]
+
+
+class ImportOut(Schema):
+    imported: int
+    rows: int
+    errors: list[ImportRowOut]
+
+
+class DrawIn(Schema):
+    applications: list[int] = Field(description="一份申报书，或同一领域的一组申报书")
+    size: int = Field(description="每组抽取的专家人数")
+    seed: str | None = Field(None, description="随机种子；不填则由系统生成并记录")
+
+
+class DrawOut(Schema):
+    id: int
+    field: str
+    size: int
+    seed: str
+    snapshot_hash: str
+    result: list[int]
+    applications: list[int]
+
+
+class VerifyOut(Schema):
+    ok: bool
+    message: str
+    recorded: list[int]
+    recomputed: list[int]
+    snapshot_hash_ok: bool
+
+
+class RankRowOut(Schema):
+    application_id: int
+    name: str
+    lead_unit: str
+    recommender: str
+    scores: int
+    panel: int
+    mean: str | None
+    score: str | None
+    trimmed: bool
+    rank: int | None
+    tied: bool
+
+
+class RankingOut(Schema):
+    call_id: int
+    confirmed: bool
+    content_hash: str | None
+    confirmed_at: datetime | None
+    rows: list[RankRowOut]
+
+
+class AssignmentOut(Schema):
+    application_id: int
+    consortium_name: str
+    lead_unit: str
+    members: list[str]
+    status: str
+    declared_at: datetime | None
+    scored: bool
+
+
+class DeclareIn(Schema):
+    conflict: bool = Field(description="false：声明无利益冲突；true：申请回避")
+    reason: str = ""
+
+
+class ScoreIn(Schema):
+    values: dict[str, Any] = Field(description="指标代码 → 得分")
+    comments: dict[str, str] = Field(description="指标代码 → 评语")
+
+
+class ScoreOut(Schema):
+    application_id: int
+    total: str
+    values: dict[str, str]
+    submitted_at: datetime
+
+
+def _expert_out(user, expert: Expert) -> dict:
+    contact = pool.contact_for(user, expert)
+    return {
+        "id": expert.pk,
+        "name": expert.name,
+        "organisation": expert.organisation,
+        "organisation_uscc": expert.organisation_uscc,
+        "fields": expert.fields,
+        "title": expert.title,
+        "active": expert.active,
+        **contact,
+    }
+
+
+# --- the bureau --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/review/applications/{application_id}/paper-receipts",
+    response={201: PaperReceiptOut},
+    operation_id="paper_receipt_create",
+)
+def paper_receipt_create(request, application_id: int, payload: PaperReceiptIn):
+    """登记收到一份申报书的纸质材料（日期、份数、接收人）。"""
+    user = _user(request)
+    services.ensure_bureau(user)
+    application = get_application_for(user, application_id)
+    receipt = services.record_paper_receipt(application, payload.dict(), by=user)
+    return 201, {
+        "id": receipt.pk,
+        "application_id": application.pk,
+        "received_on": receipt.received_on,
+        "copies": receipt.copies,
+        "received_by": receipt.received_by,
+        "intake_missing": services.intake_missing(application),
+    }
+
+
+@router.post(
+    "/review/applications/{application_id}/formal-review",
+    response={201: FormalReviewOut},
+    operation_id="formal_review_create",
+)
+def formal_review_create(request, application_id: int, payload: FormalReviewIn):
+    """形式审查：通过、不通过（须填理由，终局）或退回补正（须填理由与补正截止时间）。"""
+    user = _user(request)
+    services.ensure_bureau(user)
+    application = get_application_for(user, application_id)
+    review = services.record_formal_review(
+        application,
+        checklist=payload.checklist,
+        outcome=payload.outcome,
+        reason=payload.reason,
+        deadline=payload.deadline,
+        by=user,
+        ip=client_ip(request),
+    )
+    application.refresh_from_db()
+    return 201, {
+        "id": review.pk,
+        "application_id": application.pk,
+        "outcome": review.outcome,
+        "status": application.status,
+        "correction_deadline": review.correction_deadline,
+    }
+
+
+@router.post(
+    "/review/applications/{application_id}/site-visits",
+    response={201: SiteVisitOut},
+    operation_id="site_visit_create",
+)
+def site_visit_create(
+    request,
+    application_id: int,
+    visit_date: Form[date],
+    team: Form[str],
+    findings: Form[str],
+    conclusion: Form[str],
+    files: File[list[UploadedFile]] | None = None,
+):
+    """登记现场考察（multipart）：日期、考察组、情况、结论，可附照片与材料（PDF/JPG/PNG/DOCX）。"""
+    user = _user(request)
+    services.ensure_bureau(user)
+    application = get_application_for(user, application_id)
+    from django.db import transaction
+
+    with transaction.atomic():
+        visit = services.record_site_visit(
+            application,
+            {"visit_date": visit_date, "team": team, "findings": findings, "conclusion": conclusion},
+            by=user,
+        )
+        names = [
+            services.add_visit_file(visit, fileobj=f, filename=f.name, by=user).original_name
+            for f in files or []
+        ]
+    return 201, {
+        "id": visit.pk,
+        "application_id": application.pk,
+        "visit_date": visit.visit_date,
+        "team": visit.team,
+        "findings": visit.findings,
+        "conclusion": visit.conclusion,
+        "files": names,
+    }
+
+
+@router.get("/review/experts", response=list[ExpertOut], operation_id="expert_list")
+def expert_list(request, field: str = "", active: bool | None = None, limit: int = 100, offset: int = 0):
+    """专家库（联系方式仅对市科技局显示完整信息）。"""
+    user = _user(request)
+    services.ensure_bureau(user)
+    qs = Expert.objects.order_by("id")
+    if active is not None:
+        qs = qs.filter(active=active)
+    experts = list(qs[max(offset, 0) : max(offset, 0) + min(max(limit, 1), 500)])
+    if field:
+        experts = [e for e in experts if field in e.fields]
+    return [_expert_out(user, e) for e in experts]
+
+
+@router.post("/review/experts", response={201: ExpertOut}, operation_id="expert_create")
+def expert_create(request, payload: ExpertIn):
+    user = _user(request)
+    expert = pool.create_expert(payload.dict(), by=user)
+    return 201, _expert_out(user, expert)
+
+
+@router.post("/review/experts/import", response=ImportOut, operation_id="expert_import")
+def expert_import(request, file: File[UploadedFile], import_valid_rows: Form[bool] = False):
+    """从XLSX导入专家。任何一行有误则不导入，除非 import_valid_rows=true（只导入无误的行）。"""
+    user = _user(request)
+    result = pool.import_experts(file, by=user, import_valid_rows=import_valid_rows)
+    return {
+        "imported": result.imported,
+        "rows": len(result.rows),
+        "errors": [{"line": row.line, "errors": row.errors} for row in result.errors],
+    }
+
+
+@router.post("/review/panels", response={201: DrawOut}, operation_id="panel_draw")
+def panel_draw(request, payload: DrawIn):
+    """随机抽取评审专家，自动排除利益冲突；记录随机种子与专家库快照。"""
+    user = _user(request)
+    draw = panels.draw_panel(payload.applications, size=payload.size, seed=payload.seed, by=user)
+    return 201, _draw_out(draw)
+
+
+def _draw_out(draw) -> dict:
+    return {
+        "id": draw.pk,
+        "field": draw.field,
+        "size": draw.size,
+        "seed": draw.seed,
+        "snapshot_hash": draw.snapshot_hash,
+        "result": draw.result,
+        "applications": [a["id"] for a in draw.snapshot["applications"]],
+    }
+
+
+@router.get("/review/panels/{draw_id}/verify", response=VerifyOut, operation_id="panel_verify")
+def panel_verify(request, draw_id: int):
+    """按记录的种子与快照重新抽取，核对结果是否一致。"""
+    user = _user(request)
+    outcome = panels.verify_draw(panels.get_draw_for(user, draw_id), by=user)
+    return {
+        "ok": outcome.ok,
+        "message": outcome.message,
+        "recorded": outcome.expected,
+        "recomputed": outcome.recomputed,
+        "snapshot_hash_ok": outcome.hash_ok,
+    }
+
+
+def _ranking_out(call) -> dict:
+    from sciplan.review.models import Ranking
+
+    ranking = Ranking.objects.filter(call=call).first()
+    if ranking is not None:
+        return {
+            "call_id": call.pk,
+            "confirmed": True,
+            "content_hash": ranking.content_hash,
+            "confirmed_at": ranking.confirmed_at,
+            "rows": ranking.rows,
+        }
+    from dataclasses import asdict
+
+    rows = [asdict(r) for r in scoring.compute_ranking(call)]
+    return {"call_id": call.pk, "confirmed": False, "content_hash": None, "confirmed_at": None, "rows": rows}
+
+
+@router.get("/review/calls/{call_id}/ranking", response=RankingOut, operation_id="ranking_get")
+def ranking_get(request, call_id: int):
+    """评审排名（并列同名次，其后名次顺延）；确认后为冻结版本。"""
+    return _ranking_out(scoring.get_call_for(_user(request), call_id))
+
+
+@router.post("/review/calls/{call_id}/ranking/confirm", response=RankingOut, operation_id="ranking_confirm")
+def ranking_confirm(request, call_id: int):
+    """确认排名：记录内容哈希并冻结，此后评分不能再修改。"""
+    user = _user(request)
+    call = scoring.get_call_for(user, call_id)
+    scoring.confirm_ranking(call, by=user)
+    return _ranking_out(call)
+
+
+# --- experts -----------------------------------------------------------------------------------------
+
+
+@router.get("/review/assignments", response=list[AssignmentOut], operation_id="assignment_list")
+def assignment_list(request):
+    """分配给本人的评审任务（含牵头单位与成员单位，供判断是否需要回避）。"""
+    items = list(panels.assignments_for(_user(request)).prefetch_related("application__members"))
+    return [
+        {
+            "application_id": a.application_id,
+            "consortium_name": a.application.consortium_name,
+            "lead_unit": a.application.lead_unit.name,
+            "members": [m.name for m in a.application.members.all()],
+            "status": a.status,
+            "declared_at": a.declared_at,
+            "scored": hasattr(a, "score"),
+        }
+        for a in items
+    ]
+
+
+@router.post(
+    "/review/assignments/{application_id}/declaration",
+    response=AssignmentOut,
+    operation_id="conflict_declare",
+)
+def conflict_declare(request, application_id: int, payload: DeclareIn):
+    """声明无利益冲突（之后方可查看申报书），或申请回避（系统自动补抽）。"""
+    user = _user(request)
+    assignment = panels.declare(
+        panels.get_assignment_for(user, application_id),
+        conflict=payload.conflict,
+        reason=payload.reason,
+        by=user,
+    )
+    application = assignment.application
+    return {
+        "application_id": application.pk,
+        "consortium_name": application.consortium_name,
+        "lead_unit": application.lead_unit.name,
+        "members": list(application.members.values_list("name", flat=True)),
+        "status": assignment.status,
+        "declared_at": assignment.declared_at,
+        "scored": False,
+    }
+
+
+@router.post(
+    "/review/assignments/{application_id}/score", response={201: ScoreOut}, operation_id="score_submit"
+)
+def score_submit(request, application_id: int, payload: ScoreIn):
+    """按评分指标逐项打分并填写评语；排名确认后不能再提交或修改。"""
+    user = _user(request)
+    score = scoring.submit_score(
+        panels.get_assignment_for(user, application_id),
+        values=payload.values,
+        comments=payload.comments,
+        by=user,
+        ip=client_ip(request),
+    )
+    return 201, {
+        "application_id": application_id,
+        "total": str(score.total),
+        "values": score.values,
+        "submitted_at": score.submitted_at,
+    }

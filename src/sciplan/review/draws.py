@@ -1,0 +1,104 @@
+"""The panel draw as a pure function of its record, so anyone can re-run it (SPEC §8).
+
+A draw reads only a *snapshot*: the pool ordered by expert id with the attributes the rules look at,
+and for each application its field, its units (lead and members, name and USCC), its avoid list, the
+experts who declared a conflict, and the seats already taken. ``random.Random(seed)`` then samples
+from the eligible experts in pool order. The same seed and snapshot always give the same panel;
+nothing outside the record (the clock, the database order, other draws) can change the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+
+class PoolTooSmall(Exception):
+    def __init__(self, eligible: int, needed: int):
+        super().__init__(f"符合条件且无利益冲突的专家只有{eligible}名，少于所需的{needed}名，未抽取。")
+        self.eligible = eligible
+        self.needed = needed
+
+
+def normalise_org(name: str) -> str:
+    """Compare organisation names as people write them: full-width, spaces and brackets ignored."""
+    text = unicodedata.normalize("NFKC", name or "")
+    return "".join(ch for ch in text if not ch.isspace()).replace("(", "（").replace(")", "）").casefold()
+
+
+def conflict_reason(expert: dict[str, Any], application: dict[str, Any]) -> str | None:
+    """Why ``expert`` may not sit on ``application``'s panel, or ``None``."""
+    if expert["id"] in application.get("declared", []):
+        return "本人已声明回避"
+    if expert["id"] in application.get("avoid", []):
+        return "在申报单位回避名单中"
+    org = normalise_org(expert.get("organisation", ""))
+    uscc = (expert.get("uscc") or "").strip().upper()
+    for unit in application.get("units", []):
+        if uscc and unit.get("uscc") and uscc == unit["uscc"].strip().upper():
+            return f"所在单位为联合体单位（{unit.get('name', '')}）"
+        if org and org == normalise_org(unit.get("name", "")):
+            return f"所在单位为联合体单位（{unit.get('name', '')}）"
+    return None
+
+
+def eligible(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The experts who may be drawn, in pool order."""
+    taken = set(snapshot.get("taken", []))
+    field = snapshot["field"]
+    out = []
+    for expert in sorted(snapshot["pool"], key=lambda e: e["id"]):
+        if not expert.get("active", True) or field not in expert.get("fields", []):
+            continue
+        if expert["id"] in taken:
+            continue
+        if any(conflict_reason(expert, app) for app in snapshot["applications"]):
+            continue
+        out.append(expert)
+    return out
+
+
+def run(snapshot: dict[str, Any], *, seed: str, size: int) -> list[int]:
+    """The drawn expert ids, in drawing order. Raises :class:`PoolTooSmall`."""
+    candidates = eligible(snapshot)
+    if len(candidates) < size:
+        raise PoolTooSmall(len(candidates), size)
+    # Not for secrecy: the draw must be re-runnable from its record; the seed itself comes from secrets.
+    rng = random.Random(seed)  # noqa: S311
+    return [expert["id"] for expert in rng.sample(candidates, size)]
+
+
+def snapshot_hash(snapshot: dict[str, Any]) -> str:
+    payload = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    expected: list[int]
+    recomputed: list[int]
+    hash_ok: bool
+    message: str
+
+
+def verify(
+    *, snapshot: dict[str, Any], seed: str, size: int, result: list[int], recorded_hash: str
+) -> Verification:
+    hash_ok = snapshot_hash(snapshot) == recorded_hash
+    try:
+        recomputed = run(snapshot, seed=seed, size=size)
+    except PoolTooSmall as exc:
+        return Verification(False, list(result), [], hash_ok, str(exc))
+    ok = hash_ok and recomputed == list(result)
+    if ok:
+        message = "复核一致：以记录的随机种子和专家库快照重新抽取，结果与原抽取完全相同。"
+    elif not hash_ok:
+        message = "复核不一致：抽取快照与记录的校验值不符，记录可能被改动。"
+    else:
+        message = "复核不一致：重新抽取的结果与记录不同。"
+    return Verification(ok, list(result), recomputed, hash_ok, message)

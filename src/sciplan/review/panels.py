@@ -1,0 +1,252 @@
+"""Drawing expert panels, verifying a draw, and the expert's own declarations and recusals.
+
+An expert sees an application only after declaring no conflict for it; a recusal removes them from
+the panel and an automatic redraw (recorded like any draw) fills the seat.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import Q
+
+from sciplan.accounts.roles import Role
+from sciplan.applications.models import Application
+from sciplan.applications.workflow import Status
+from sciplan.core import audit, clock
+from sciplan.core.errors import Conflict, NotFound, ValidationFailed
+from sciplan.review import draws
+from sciplan.review.models import Assignment, AssignmentStatus, AvoidEntry, Draw, Expert, Score
+from sciplan.review.services import ensure_bureau
+
+MAX_PANEL = 15
+
+
+def pool_snapshot() -> list[dict]:
+    """Every expert with the attributes the draw rules read, ordered by id."""
+    return [
+        {
+            "id": e["id"],
+            "name": e["name"],
+            "organisation": e["organisation"],
+            "uscc": e["organisation_uscc"],
+            "fields": sorted(e["fields"] or []),
+            "active": e["active"],
+        }
+        for e in Expert.objects.order_by("id").values(
+            "id", "name", "organisation", "organisation_uscc", "fields", "active"
+        )
+    ]
+
+
+def application_facts(application: Application) -> dict:
+    """The facts about one application that decide conflicts, as recorded in a draw's snapshot."""
+    units = [{"name": application.lead_unit.name, "uscc": application.lead_unit.uscc}]
+    units += [{"name": m.name, "uscc": m.uscc} for m in application.members.order_by("id")]
+    avoid = sorted(AvoidEntry.objects.filter(application=application).values_list("expert_id", flat=True))
+    declared = sorted(
+        Assignment.objects.filter(application=application, status=AssignmentStatus.RECUSED).values_list(
+            "expert_id", flat=True
+        )
+    )
+    return {"id": application.pk, "units": units, "avoid": avoid, "declared": declared}
+
+
+def _field_of(applications: Sequence[Application]) -> str:
+    fields = {a.industry.code if a.industry_id else "" for a in applications}
+    if "" in fields:
+        raise ValidationFailed("申报书未填写所属产业，无法按领域抽取专家。")
+    if len(fields) != 1:
+        raise ValidationFailed(
+            "同组抽取的申报书须属于同一领域。", field_errors={"applications": "所选申报书不属于同一领域。"}
+        )
+    return fields.pop()
+
+
+def _record(applications, *, field, size, seed, taken, by, redraw_reason="") -> Draw:
+    snapshot = {
+        "field": field,
+        "pool": pool_snapshot(),
+        "applications": [application_facts(a) for a in applications],
+        "taken": sorted(taken),
+    }
+    try:
+        result = draws.run(snapshot, seed=seed, size=size)
+    except draws.PoolTooSmall as exc:
+        raise ValidationFailed(str(exc), field_errors={"size": str(exc)}) from None
+    draw = Draw.objects.create(
+        call=applications[0].call,
+        field=field,
+        size=size,
+        seed=seed,
+        snapshot=snapshot,
+        snapshot_hash=draws.snapshot_hash(snapshot),
+        result=result,
+        is_redraw=bool(redraw_reason),
+        reason=redraw_reason[:300],
+        drawn_by=by,
+    )
+    Assignment.objects.bulk_create(
+        [
+            Assignment(draw=draw, application=a, expert_id=expert_id)
+            for a in applications
+            for expert_id in result
+        ]
+    )
+    audit.record(
+        "review.redraw" if redraw_reason else "review.draw",
+        actor=by,
+        obj=draw,
+        detail={"applications": [a.pk for a in applications], "seed": seed, "result": result},
+    )
+    return draw
+
+
+def draw_panel(application_ids: Sequence[int], *, size: int, by, seed: str | None = None) -> Draw:
+    """Draw one panel of ``size`` experts for one application or a group in one field."""
+    ensure_bureau(by)
+    if not application_ids:
+        raise ValidationFailed("请选择申报书。", field_errors={"applications": "请选择申报书。"})
+    if not 1 <= int(size) <= MAX_PANEL:
+        raise ValidationFailed("抽取人数有误。", field_errors={"size": f"抽取人数应为1至{MAX_PANEL}人。"})
+    with transaction.atomic():
+        # Locking the applications serialises two bureau users drawing for the same one.
+        applications = list(
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call", "lead_unit", "industry")
+            .filter(pk__in=list(application_ids))
+            .exclude(status=Status.DRAFT)
+            .order_by("pk")
+        )
+        if len(applications) != len(set(application_ids)):
+            raise NotFound()
+        if len({a.call_id for a in applications}) != 1:
+            raise ValidationFailed("同组抽取的申报书须属于同一批次。")
+        for a in applications:
+            if a.status != Status.UNDER_REVIEW:
+                raise Conflict(f"“{a.consortium_name}”尚未通过形式审查，不能抽取专家。", code="state")
+            if a.assignments.exclude(status=AssignmentStatus.RECUSED).exists():
+                raise Conflict(f"“{a.consortium_name}”已抽取评审专家。", code="state")
+        field = _field_of(applications)
+        seed = (seed or "").strip() or secrets.token_hex(8)
+        return _record(applications, field=field, size=int(size), seed=seed[:40], taken=[], by=by)
+
+
+def verify_draw(draw: Draw, *, by) -> draws.Verification:
+    """Re-run the draw from its record alone; anyone with the record gets the same answer."""
+    ensure_bureau(by)
+    outcome = draws.verify(
+        snapshot=draw.snapshot,
+        seed=draw.seed,
+        size=draw.size,
+        result=draw.result,
+        recorded_hash=draw.snapshot_hash,
+    )
+    audit.record("review.draw_verify", actor=by, obj=draw, detail={"ok": outcome.ok})
+    return outcome
+
+
+def get_draw_for(user, pk) -> Draw:
+    ensure_bureau(user)
+    try:
+        return Draw.objects.get(pk=pk)
+    except (Draw.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+@transaction.atomic
+def add_avoid(application: Application, expert: Expert, *, reason: str, by) -> AvoidEntry:
+    ensure_bureau(by)
+    entry, _ = AvoidEntry.objects.get_or_create(
+        application=application, expert=expert, defaults={"reason": reason.strip()[:300], "recorded_by": by}
+    )
+    audit.record("review.avoid", actor=by, obj=application, detail={"expert": expert.pk})
+    return entry
+
+
+# --- the expert's side ------------------------------------------------------------------------------
+
+
+def expert_scope(user) -> Q:
+    declared = Assignment.objects.filter(expert__user_id=user.pk, status=AssignmentStatus.ACTIVE)
+    return Q(pk__in=declared.values("application_id"))
+
+
+def assignments_for(user):
+    if getattr(user, "role", None) != Role.EXPERT:
+        return Assignment.objects.none()
+    return (
+        Assignment.objects.filter(expert__user_id=user.pk)
+        .select_related(
+            "application", "application__lead_unit", "application__call", "application__industry", "score"
+        )
+        .order_by("status", "-created_at")
+    )
+
+
+def get_assignment_for(user, application_id) -> Assignment:
+    """The user's own seat on the application's panel, or 404."""
+    try:
+        return assignments_for(user).get(application_id=application_id)
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def declare(assignment: Assignment, *, conflict: bool, reason: str = "", by) -> Assignment:
+    """Declare no conflict (the application opens) or a conflict (recusal, then a redraw)."""
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.expert.user_id != by.pk:
+            raise NotFound()
+        if locked.status == AssignmentStatus.RECUSED:
+            raise Conflict("您已回避该申报书。", code="state")
+        if Score.objects.filter(assignment=locked).exists():
+            raise Conflict("已提交评分，不能再回避。", code="state")
+        if not conflict:
+            if locked.status == AssignmentStatus.ACTIVE:
+                return locked
+            locked.status = AssignmentStatus.ACTIVE
+            locked.declared_at = clock.now()
+            locked.save(update_fields=["status", "declared_at"])
+            audit.record("review.no_conflict", actor=by, obj=locked.application)
+            return locked
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationFailed("请说明回避原因。", field_errors={"reason": "请说明回避原因。"})
+        locked.status = AssignmentStatus.RECUSED
+        locked.declared_at = clock.now()
+        locked.recusal_reason = reason[:300]
+        locked.save(update_fields=["status", "declared_at", "recusal_reason"])
+        audit.record("review.recuse", actor=by, obj=locked.application, detail={"reason": reason[:300]})
+    _redraw_seat(locked, by=by)
+    return locked
+
+
+def _redraw_seat(recused: Assignment, *, by) -> Draw | None:
+    """Fill the seat left by a recusal. A pool too small leaves the seat empty and says so in the log."""
+    application = Application.objects.select_related("call", "lead_unit", "industry").get(
+        pk=recused.application_id
+    )
+    taken = list(Assignment.objects.filter(application=application).values_list("expert_id", flat=True))
+    try:
+        with transaction.atomic():
+            return _record(
+                [application],
+                field=recused.draw.field,
+                size=1,
+                seed=secrets.token_hex(8),
+                taken=taken,
+                by=by,
+                redraw_reason=f"专家回避补抽（原专家编号{recused.expert_id}）",
+            )
+    except ValidationFailed as exc:
+        audit.record(
+            "review.redraw_failed",
+            actor=by,
+            obj=application,
+            outcome="failed",
+            detail={"message": exc.message},
+        )
+        return None

@@ -1,0 +1,263 @@
+"""Scoring with the call's rubric, aggregation (mean or trimmed mean), ranking with ties, confirming."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from sciplan.applications.models import Application
+from sciplan.applications.workflow import Status, register_guard
+from sciplan.calls.models import DEFAULT_RUBRIC, Call
+from sciplan.core import audit, clock
+from sciplan.core.errors import Conflict, NotFound, ValidationFailed
+from sciplan.review.models import Assignment, AssignmentStatus, Draw, Ranking, Score
+from sciplan.review.services import ensure_bureau
+
+TWO_PLACES = Decimal("0.01")
+TRIM_FROM = 5  # panels of 5 or more drop one highest and one lowest total (SPEC §8)
+
+
+def rubric_of(call: Call) -> list[dict]:
+    return copy.deepcopy(call.rubric) if call.rubric else copy.deepcopy(DEFAULT_RUBRIC)
+
+
+def review_started(call: Call) -> bool:
+    return Draw.objects.filter(call=call).exists()
+
+
+@transaction.atomic
+def update_rubric(call: Call, items: list[dict[str, Any]], *, by) -> list[dict]:
+    """Replace the call's rubric; refused once the first panel has been drawn."""
+    ensure_bureau(by)
+    if review_started(call):
+        raise Conflict("专家评审已开始，评分指标不能再修改。", code="state")
+    clean: list[dict] = []
+    errors: dict[str, str] = {}
+    codes: set[str] = set()
+    for index, item in enumerate(items):
+        label = str(item.get("label") or "").strip()
+        if not label:
+            continue
+        code = str(item.get("code") or f"item{index + 1}").strip()[:30]
+        try:
+            maximum = int(str(item.get("max", "")).strip())
+        except ValueError:
+            maximum = 0
+        if not 1 <= maximum <= 100:
+            errors[f"max_{index}"] = "分值应为1至100之间的整数。"
+        if code in codes:
+            code = f"{code}_{index + 1}"
+        codes.add(code)
+        clean.append({"code": code, "label": label[:50], "max": maximum})
+    if not clean:
+        errors["rubric"] = "请至少保留一项评分指标。"
+    if errors:
+        raise ValidationFailed("评分指标有误，请按提示修改。", field_errors=errors)
+    call.rubric = clean
+    call.save(update_fields=["rubric"])
+    audit.record("review.rubric", actor=by, obj=call, detail={"rubric": clean})
+    return clean
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def submit_score(
+    assignment: Assignment, *, values: dict[str, Any], comments: dict[str, Any], by, ip: str | None = None
+) -> Score:
+    """Save the expert's score sheet (replacing an earlier one) until the ranking is confirmed."""
+    with transaction.atomic():
+        locked = (
+            Assignment.objects.select_for_update()
+            .select_related("application__call", "expert")
+            .get(pk=assignment.pk)
+        )
+        if locked.expert.user_id != by.pk or locked.status != AssignmentStatus.ACTIVE:
+            raise NotFound()
+        application = locked.application
+        if Ranking.objects.filter(call_id=application.call_id).exists():
+            raise Conflict("评审排名已确认，评分不能再提交或修改。", code="ranking_confirmed")
+        if application.status != Status.UNDER_REVIEW:
+            raise Conflict("该申报书不在评审阶段，不能评分。", code="state")
+        rubric = rubric_of(application.call)
+        clean: dict[str, str] = {}
+        notes: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        for item in rubric:
+            code, maximum = item["code"], Decimal(item["max"])
+            value = _decimal(values.get(code, ""))
+            if value is None:
+                errors[f"score_{code}"] = f"请填写“{item['label']}”的得分。"
+            elif not Decimal(0) <= value <= maximum:
+                errors[f"score_{code}"] = f"“{item['label']}”的得分应在0至{item['max']}分之间。"
+            elif value != value.quantize(Decimal("0.1")):
+                errors[f"score_{code}"] = "得分最多保留一位小数。"
+            else:
+                clean[code] = str(value.quantize(Decimal("0.1")))
+            note = str(comments.get(code) or "").strip()
+            if not note:
+                errors[f"comment_{code}"] = f"请填写“{item['label']}”的评语。"
+            elif len(note) > 500:
+                errors[f"comment_{code}"] = "评语不能超过500字。"
+            notes[code] = note
+        if errors:
+            raise ValidationFailed("评分有误，请按提示修改。", field_errors=errors)
+        total = sum((Decimal(v) for v in clean.values()), Decimal(0)).quantize(TWO_PLACES)
+        score, _ = Score.objects.update_or_create(
+            assignment=locked,
+            defaults={"values": clean, "comments": notes, "total": total, "submitted_at": clock.now()},
+        )
+        audit.record("review.score", actor=by, obj=application, ip=ip, detail={"total": str(total)})
+    return score
+
+
+# --- aggregation and ranking -------------------------------------------------------------------------
+
+
+def aggregate(totals: list[Decimal]) -> tuple[Decimal | None, bool]:
+    """The panel's score and whether it is trimmed: with ≥5 totals, one highest and one lowest drop."""
+    if not totals:
+        return None, False
+    ordered = sorted(Decimal(t) for t in totals)
+    trimmed = len(ordered) >= TRIM_FROM
+    if trimmed:
+        ordered = ordered[1:-1]
+    mean = sum(ordered, Decimal(0)) / len(ordered)
+    return mean.quantize(TWO_PLACES, rounding=ROUND_HALF_UP), trimmed
+
+
+@dataclass
+class RankRow:
+    application_id: int
+    name: str
+    lead_unit: str
+    recommender: str
+    scores: int
+    panel: int
+    mean: str | None
+    score: str | None
+    trimmed: bool
+    rank: int | None = None
+    tied: bool = False
+
+
+def assign_ranks(rows: list[RankRow]) -> list[RankRow]:
+    """Competition ranking: equal scores share a rank and the next rank skips (1, 1, 3)."""
+    scored = sorted(
+        (r for r in rows if r.score is not None), key=lambda r: (-Decimal(r.score), r.application_id)
+    )
+    unscored = sorted((r for r in rows if r.score is None), key=lambda r: r.application_id)
+    for index, row in enumerate(scored):
+        if (
+            index
+            and scored[index - 1].score is not None
+            and Decimal(scored[index - 1].score) == Decimal(row.score)
+        ):
+            row.rank = scored[index - 1].rank
+        else:
+            row.rank = index + 1
+    counts: dict[int | None, int] = {}
+    for row in scored:
+        counts[row.rank] = counts.get(row.rank, 0) + 1
+    for row in scored:
+        row.tied = counts[row.rank] > 1
+    return scored + unscored
+
+
+def compute_ranking(call: Call) -> list[RankRow]:
+    """The live ranking of the applications under review in ``call``, in a fixed number of queries."""
+    applications = list(
+        Application.objects.filter(call=call, assignments__isnull=False)
+        .exclude(status=Status.DRAFT)
+        .select_related("lead_unit", "recommender")
+        .distinct()
+        .order_by("pk")
+    )
+    totals: dict[int, list[Decimal]] = {a.pk: [] for a in applications}
+    panel: dict[int, int] = {a.pk: 0 for a in applications}
+    for app_id, status, total in Assignment.objects.filter(application__call=call).values_list(
+        "application_id", "status", "score__total"
+    ):
+        if app_id not in totals or status == AssignmentStatus.RECUSED:
+            continue
+        panel[app_id] += 1
+        if total is not None:
+            totals[app_id].append(Decimal(total))
+    rows = []
+    for a in applications:
+        score, trimmed = aggregate(totals[a.pk])
+        values = totals[a.pk]
+        mean = (
+            (sum(values, Decimal(0)) / len(values)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+            if values
+            else None
+        )
+        rows.append(
+            RankRow(
+                application_id=a.pk,
+                name=a.consortium_name,
+                lead_unit=a.lead_unit.name,
+                recommender=a.recommender.name,
+                scores=len(totals[a.pk]),
+                panel=panel[a.pk],
+                mean=str(mean) if mean is not None else None,
+                score=str(score) if score is not None else None,
+                trimmed=trimmed,
+            )
+        )
+    return assign_ranks(rows)
+
+
+def content_hash(rows: list[dict]) -> str:
+    payload = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@transaction.atomic
+def confirm_ranking(call: Call, *, by) -> Ranking:
+    """Freeze the ranking: every seated expert must have scored; later score changes are refused."""
+    ensure_bureau(by)
+    locked = Call.objects.select_for_update().get(pk=call.pk)
+    if Ranking.objects.filter(call=locked).exists():
+        raise Conflict("本批次的评审排名已确认。", code="state")
+    rows = compute_ranking(locked)
+    if not rows:
+        raise Conflict("尚无可排名的申报书。", code="state")
+    waiting = [r.name for r in rows if r.scores < r.panel or r.panel == 0]
+    if waiting:
+        raise Conflict("以下申报书尚有专家未提交评分：" + "、".join(waiting) + "。", code="incomplete")
+    data = [asdict(r) for r in rows]
+    ranking = Ranking.objects.create(call=locked, rows=data, content_hash=content_hash(data), confirmed_by=by)
+    audit.record("review.ranking_confirm", actor=by, obj=locked, detail={"hash": ranking.content_hash})
+    return ranking
+
+
+def _ranking_confirmed(application: Application, user) -> str | None:
+    ranking = Ranking.objects.filter(call_id=application.call_id).first()
+    if ranking is None:
+        return "评审排名尚未确认。"
+    if application.pk not in {row["application_id"] for row in ranking.rows}:
+        return "该申报书不在已确认的评审排名中。"
+    return None
+
+
+register_guard("ranking_confirmed", _ranking_confirmed)
+
+
+def get_call_for(user, pk) -> Call:
+    ensure_bureau(user)
+    try:
+        return Call.objects.get(pk=pk)
+    except (Call.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

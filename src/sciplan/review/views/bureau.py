@@ -1,0 +1,371 @@
+"""The bureau's pages: dashboard, applications, one application's review, intake, draws, ranking."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from sciplan.accounts.roles import Role
+from sciplan.applications.queries import get_application_for
+from sciplan.applications.workflow import Status
+from sciplan.calls.models import Call, Industry, Recommender
+from sciplan.core import storage
+from sciplan.core.errors import DomainError, NotFound
+from sciplan.core.http import client_ip
+from sciplan.review import exporters, panels, queries, scoring, services
+from sciplan.review.models import (
+    AvoidEntry,
+    Draw,
+    Expert,
+    FormalOutcome,
+    Ranking,
+    SiteVisit,
+    VisitConclusion,
+)
+from sciplan.review.views import bureau_only
+
+PAGE_SIZE = 20
+
+
+def _call(request: HttpRequest) -> Call | None:
+    raw = request.GET.get("call") or request.POST.get("call")
+    if raw and str(raw).isdigit():
+        call = Call.objects.filter(pk=raw).first()
+        if call is not None:
+            return call
+    return queries.default_call()
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in (Role.BUREAU, Role.ADMIN):
+        raise Http404
+    call = _call(request)
+    board = queries.dashboard(call) if call else None
+    context = {
+        "call": call,
+        "calls": Call.objects.order_by("-opens_at"),
+        "board": board,
+        "chart_data": board.chart_data() if board else {},
+    }
+    return render(request, "review/dashboard.html", context)
+
+
+@bureau_only
+def application_list(request: HttpRequest) -> HttpResponse:
+    call = _call(request)
+    filters = {key: request.GET.get(key, "").strip() for key in ("state", "recommender", "industry", "q")}
+    page = Paginator(queries.bureau_applications(call, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "call": call,
+        "calls": Call.objects.order_by("-opens_at"),
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "states": [s for s in Status.choices if s[0] != Status.DRAFT],
+        "recommenders": Recommender.objects.all(),
+        "industries": Industry.objects.all(),
+    }
+    return render(request, "review/application_list.html", context)
+
+
+def _application(request: HttpRequest, pk: int):
+    try:
+        return get_application_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def _render_application(request, application, *, errors=None, form="", data=None, status=200) -> HttpResponse:
+    context = {
+        "application": application,
+        "missing": services.intake_missing(application),
+        "letter": services.letter_of(application),
+        "papers": queries.papers_of(application),
+        "checklist": services.checklist_items(application.call),
+        "formal_reviews": application.formal_reviews.select_related("reviewed_by"),
+        "visits": SiteVisit.objects.filter(application=application).prefetch_related("files"),
+        "conclusions": VisitConclusion.choices,
+        "outcomes": FormalOutcome.choices,
+        "avoid": AvoidEntry.objects.filter(application=application).select_related("expert"),
+        "experts": Expert.objects.filter(active=True).order_by("name"),
+        "seats": queries.score_progress(application),
+        "errors": errors or {},
+        "form": form,
+        "data": data or {},
+        "checked": data.getlist("checklist") if hasattr(data, "getlist") else [],
+    }
+    return render(request, "review/application.html", context, status=status)
+
+
+@bureau_only
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_application(request, _application(request, pk))
+
+
+def _act(request, pk: int, form: str, action) -> HttpResponse:
+    """Run one service for the application page; on a refusal show the page again with the input kept."""
+    application = _application(request, pk)
+    try:
+        message = action(application)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.message)
+        errors = exc.field_errors or {"__all__": exc.message}
+        return _render_application(
+            request, application, errors=errors, form=form, data=request.POST, status=422
+        )
+    messages.success(request, message)
+    return redirect("review:application", pk=application.pk)
+
+
+@bureau_only
+@require_POST
+def paper_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(application):
+        services.record_paper_receipt(application, request.POST, by=request.user)
+        return "已登记纸质材料。"
+
+    return _act(request, pk, "paper", run)
+
+
+@bureau_only
+@require_POST
+def formal_review(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(application):
+        services.record_formal_review(
+            application,
+            checklist={key: True for key in request.POST.getlist("checklist")},
+            outcome=request.POST.get("outcome", ""),
+            reason=request.POST.get("reason", ""),
+            deadline=request.POST.get("deadline", ""),
+            by=request.user,
+            ip=client_ip(request),
+        )
+        return "已记录形式审查结论。"
+
+    return _act(request, pk, "formal", run)
+
+
+@bureau_only
+@require_POST
+def site_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(application):
+        from django.db import transaction
+
+        with transaction.atomic():
+            visit = services.record_site_visit(application, request.POST, by=request.user)
+            for upload in request.FILES.getlist("files"):
+                services.add_visit_file(visit, fileobj=upload, filename=upload.name, by=request.user)
+        return "已登记现场考察。"
+
+    return _act(request, pk, "visit", run)
+
+
+@bureau_only
+@require_POST
+def avoid(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(application):
+        expert = Expert.objects.filter(pk=request.POST.get("expert") or 0).first()
+        if expert is None:
+            raise DomainError("请选择专家。", field_errors={"expert": "请选择专家。"})
+        panels.add_avoid(application, expert, reason=request.POST.get("reason", ""), by=request.user)
+        return f"已将{expert.name}列入回避名单。"
+
+    return _act(request, pk, "avoid", run)
+
+
+@bureau_only
+@require_POST
+def draw_one(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(application):
+        size = request.POST.get("size", "")
+        size_n = int(size) if size.isdigit() else 0
+        draw = panels.draw_panel(
+            [application.pk], size=size_n, seed=request.POST.get("seed"), by=request.user
+        )
+        return f"已抽取{draw.size}名专家（抽取记录#{draw.pk}）。"
+
+    return _act(request, pk, "draw", run)
+
+
+@bureau_only
+def draws(request: HttpRequest) -> HttpResponse:
+    call = _call(request)
+    errors: dict = {}
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]
+        size = request.POST.get("size", "")
+        try:
+            draw = panels.draw_panel(
+                ids, size=int(size) if size.isdigit() else 0, seed=request.POST.get("seed"), by=request.user
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise Http404 from None
+            errors = exc.field_errors or {"__all__": exc.message}
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已为{len(ids)}份申报书抽取{draw.size}名专家。")
+            return redirect("review:draw", pk=draw.pk)
+    waiting = (
+        queries.bureau_applications(call, state=Status.UNDER_REVIEW)
+        .filter(assignments__isnull=True)
+        .order_by("industry__order", "pk")
+    )
+    context = {
+        "call": call,
+        "waiting": waiting,
+        "records": Draw.objects.filter(call=call).select_related("drawn_by")[:50],
+        "errors": errors,
+        "data": request.POST,
+    }
+    return render(request, "review/draws.html", context, status=422 if errors else 200)
+
+
+@bureau_only
+def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        draw = panels.get_draw_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    verification = panels.verify_draw(draw, by=request.user) if request.GET.get("verify") else None
+    names = dict(Expert.objects.filter(pk__in=draw.result).values_list("pk", "name"))
+    context = {
+        "draw": draw,
+        "drawn": [{"id": i, "name": names.get(i, "")} for i in draw.result],
+        "eligible": len(panels.draws.eligible(draw.snapshot)),
+        "verification": verification,
+    }
+    return render(request, "review/draw.html", context)
+
+
+@bureau_only
+def intake(request: HttpRequest) -> HttpResponse:
+    call = _call(request)
+    errors: dict = {}
+    if request.method == "POST" and call is not None:
+        recommender = Recommender.objects.filter(pk=request.POST.get("recommender") or 0).first()
+        try:
+            if recommender is None:
+                raise Http404
+            services.record_summary_table(call, recommender, request.POST, by=request.user)
+        except DomainError as exc:
+            errors = {"recommender": recommender.pk, **exc.field_errors}
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已登记{recommender.name}的信息汇总表。")
+            return redirect(f"{request.path}?call={call.pk}")
+    rows = queries.intake(call) if call else []
+    context = {
+        "call": call,
+        "calls": Call.objects.order_by("-opens_at"),
+        "rows": rows,
+        "errors": errors,
+        "data": request.POST,
+    }
+    return render(request, "review/intake.html", context, status=422 if errors else 200)
+
+
+@bureau_only
+def ranking(request: HttpRequest) -> HttpResponse:
+    call = _call(request)
+    confirmed = Ranking.objects.filter(call=call).first() if call else None
+    rows = confirmed.rows if confirmed else [asdict(r) for r in scoring.compute_ranking(call)] if call else []
+    context = {
+        "call": call,
+        "calls": Call.objects.order_by("-opens_at"),
+        "rows": rows,
+        "confirmed": confirmed,
+    }
+    return render(request, "review/ranking.html", context)
+
+
+@bureau_only
+def ranking_export(request: HttpRequest) -> HttpResponse:
+    call = _call(request)
+    if call is None:
+        raise Http404
+    confirmed = Ranking.objects.filter(call=call).first()
+    rows = confirmed.rows if confirmed else [asdict(r) for r in scoring.compute_ranking(call)]
+    data = exporters.ranking_xlsx(rows, title="评审排名" if confirmed else "评审排名（未确认）")
+    from sciplan.core import audit
+
+    audit.record("review.ranking_export", actor=request.user, obj=call, ip=client_ip(request))
+    return storage.bytes_response(
+        data,
+        filename=f"{call.year}年评审排名.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bureau_only
+@require_POST
+def ranking_confirm(request: HttpRequest) -> HttpResponse:
+    call = _call(request)
+    if call is None:
+        raise Http404
+    try:
+        ranking_row = scoring.confirm_ranking(call, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"评审排名已确认并冻结，内容校验值：{ranking_row.content_hash[:16]}…")
+    return redirect(reverse("review:ranking") + f"?call={call.pk}")
+
+
+@bureau_only
+def rubric(request: HttpRequest) -> HttpResponse:
+    call = _call(request)
+    if call is None:
+        raise Http404
+    errors: dict = {}
+    items = scoring.rubric_of(call)
+    if request.method == "POST":
+        items = [
+            {"code": c, "label": label, "max": m}
+            for c, label, m in zip(
+                request.POST.getlist("code"),
+                request.POST.getlist("label"),
+                request.POST.getlist("max"),
+                strict=False,
+            )
+        ]
+        try:
+            scoring.update_rubric(call, items, by=request.user)
+        except DomainError as exc:
+            errors = exc.field_errors or {"__all__": exc.message}
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "评分指标已保存。")
+            return redirect(f"{request.path}?call={call.pk}")
+    rows = [{**item, "error": errors.get(f"max_{i}", "")} for i, item in enumerate(items)]
+    rows.append({"code": "", "label": "", "max": "", "error": ""})
+    context = {"call": call, "rows": rows, "errors": errors, "locked": scoring.review_started(call)}
+    return render(request, "review/rubric.html", context, status=422 if errors else 200)
+
+
+@bureau_only
+def visit_file(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        row = services.visit_file_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    from sciplan.core import audit, filetypes
+
+    audit.record("review.site_visit_file_download", actor=request.user, obj=row, ip=client_ip(request))
+    return storage.attachment_response(
+        row.storage_key, filename=row.original_name, content_type=filetypes.MIME[row.content_kind]
+    )

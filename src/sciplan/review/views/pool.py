@@ -1,0 +1,112 @@
+"""The expert pool pages: list, create, edit, import from XLSX, the import template."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from sciplan.core import storage
+from sciplan.core.errors import DomainError, NotFound
+from sciplan.review import experts as pool
+from sciplan.review.models import Expert
+from sciplan.review.views import bureau_only
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bureau_only
+def expert_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    qs = Expert.objects.select_related("user").order_by("id")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(organisation__icontains=q))
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    names = pool.industry_names()
+    for expert in page:
+        expert.field_names = [names.get(code, code) for code in expert.fields]
+        expert.contact = pool.contact_for(request.user, expert)
+    return render(request, "review/experts.html", {"page": page, "q": q})
+
+
+def _form(request, expert: Expert | None) -> HttpResponse:
+    errors: dict = {}
+    if expert is not None:
+        data = {
+            "name": expert.name,
+            "organisation": expert.organisation,
+            "organisation_uscc": expert.organisation_uscc,
+            "fields": expert.fields,
+            "title": expert.title,
+            "phone": expert.phone,
+            "email": expert.email,
+            "active": expert.active,
+            "user": expert.user.username if expert.user else "",
+        }
+    else:
+        data = {"fields": [], "active": True}
+    if request.method == "POST":
+        data = {
+            key: request.POST.get(key, "")
+            for key in ("name", "organisation", "organisation_uscc", "title", "phone", "email", "user")
+        }
+        data["fields"] = request.POST.getlist("fields")
+        data["active"] = request.POST.get("active") == "on"
+        try:
+            if expert is None:
+                expert = pool.create_expert(data, by=request.user)
+            else:
+                pool.update_expert(expert, data, by=request.user)
+        except DomainError as exc:
+            errors = exc.field_errors or {"__all__": exc.message}
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已保存专家“{expert.name}”。")
+            return redirect("review:experts")
+    context = {"expert": expert, "data": data, "errors": errors, "industries": pool.industry_names().items()}
+    return render(request, "review/expert_form.html", context, status=422 if errors else 200)
+
+
+@bureau_only
+def expert_new(request: HttpRequest) -> HttpResponse:
+    return _form(request, None)
+
+
+@bureau_only
+def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        expert = pool.get_expert_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    return _form(request, expert)
+
+
+@bureau_only
+def expert_import(request: HttpRequest) -> HttpResponse:
+    result = None
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = "请选择要导入的XLSX文件。"
+        else:
+            try:
+                result = pool.import_experts(
+                    upload, by=request.user, import_valid_rows=request.POST.get("import_valid_rows") == "on"
+                )
+            except DomainError as exc:
+                error = exc.field_errors.get("file", exc.message)
+        if result is not None and result.imported:
+            messages.success(request, f"已导入{result.imported}名专家。")
+            if not result.errors:
+                return redirect("review:experts")
+    context = {"result": result, "error": error}
+    status = 422 if error or (result is not None and result.errors) else 200
+    return render(request, "review/expert_import.html", context, status=status)
+
+
+@bureau_only
+def expert_template(request: HttpRequest) -> HttpResponse:
+    return storage.bytes_response(pool.template_xlsx(), filename="专家导入模板.xlsx", content_type=XLSX)
