@@ -16,6 +16,13 @@ def _isolated_files(tmp_path, settings):
     # Argon2 is the production hasher; tests that check hashing opt back in.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = getattr(settings, "AXES_ENABLED", True)
+    # Two-factor sign-in is proven in tests/security (which turns this back on); elsewhere bureau and
+    # admin personas sign in with force_login and go straight to the page under test.
+    settings.OTP_ENFORCED = False
+    # Rate-limit counters live in the cache, which outlives a test's database: start each test afresh.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

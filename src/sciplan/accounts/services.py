@@ -240,3 +240,98 @@ def override_uscc(*, code: str, unit_name: str, reason: str, by) -> UsccOverride
     Unit.objects.filter(uscc=normalized).update(uscc_override_reason=reason.strip(), uscc_override_by=by)
     audit.record("unit.uscc_override", actor=by, obj=override, detail={"uscc": normalized, "reason": reason})
     return override
+
+
+# --- Two-factor sign-in (STANDARDS A4) -------------------------------------------------------------
+
+
+def user_requires_otp(user) -> bool:
+    """True when signing in needs a one-time code: bureau staff, administrators and audit viewers
+    always; anyone else once they have enrolled a device."""
+    from sciplan.accounts.roles import TWO_FACTOR_REQUIRED_ROLES
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in TWO_FACTOR_REQUIRED_ROLES or has_confirmed_device(user)
+
+
+def has_confirmed_device(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def session_is_verified(user) -> bool:
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False
+
+
+def verify_otp(user, code: str, *, ip: str | None = None) -> bool:
+    """Check a six-digit code against the user's confirmed TOTP devices (replay- and brute-force-safe:
+    django-otp refuses a code used before and throttles repeated failures). Audited either way."""
+    matched = matching_device(user, code)
+    audit.record("auth.otp_verify", actor=user, ip=ip, outcome="ok" if matched else "failed", detail={})
+    return matched is not None
+
+
+def matching_device(user, code: str):
+    """The confirmed device ``code`` verifies, or ``None`` (for the sign-in page, which marks the session)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = "".join((code or "").split())
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, _ = device.verify_is_allowed()
+        if allowed and device.verify_token(code):
+            return device
+    return None
+
+
+def pending_device(user):
+    """The user's unconfirmed device for enrolment, created on first visit with a fresh secret."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def confirm_device(user, device, code: str, *, ip: str | None = None) -> bool:
+    code = "".join((code or "").split())
+    ok = code.isdigit() and len(code) == 6 and device.verify_token(code)
+    if ok:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    audit.record("auth.otp_enrol", actor=user, ip=ip, outcome="ok" if ok else "failed", obj=device)
+    return bool(ok)
+
+
+def password_expired(user) -> bool:
+    """A password older than ``PASSWORD_CHANGE_DAYS`` (0 = never) must be changed (等保 periodic change)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    days = getattr(settings, "PASSWORD_CHANGE_DAYS", 0)
+    changed = getattr(user, "password_changed_at", None)
+    if not days or changed is None:
+        return False
+    return clock.now() - changed > timedelta(days=days)
+
+
+@transaction.atomic
+def change_role(user: User, *, role: str, by, ip: str | None = None) -> User:
+    """Change a user's role (system administrators only), audited (STANDARDS E22)."""
+    if getattr(by, "role", None) != Role.ADMIN:
+        raise NotAllowed("只有系统管理员可以调整用户角色。")
+    if role not in Role.values:
+        raise ValidationFailed("角色无效。", field_errors={"role": "请选择有效的角色。"})
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = locked.role
+    locked.role = role
+    locked.save(update_fields=["role"])
+    audit.record("user.role_change", actor=by, obj=locked, ip=ip, detail={"from": before, "to": role})
+    return locked

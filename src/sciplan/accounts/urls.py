@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sciplan.accounts import views
+from sciplan.accounts import security_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,4 +12,9 @@ urlpatterns = [
     path("units/pending/", views.pending_units, name="pending_units"),
     path("units/<int:pk>/review/", views.review_unit, name="review_unit"),
     path("unit/users/", views.unit_users, name="unit_users"),
+    path("otp/setup/", security_views.otp_setup, name="otp_setup"),
+    path("otp/verify/", security_views.otp_verify, name="otp_verify"),
+    path("audit/", security_views.audit_log, name="audit_log"),
+    path("audit/export/", security_views.audit_export, name="audit_export"),
+    path("unmask/", security_views.unmask, name="unmask"),
 ]

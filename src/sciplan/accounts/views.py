@@ -35,12 +35,18 @@ class SciplanPasswordChangeView(PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("core:home")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = bool(self.request.session.get("password_expired"))
+        return context
+
     def form_valid(self, form):
         from sciplan.core import audit, clock
 
         response = super().form_valid(form)
         self.request.user.password_changed_at = clock.now()
         self.request.user.save(update_fields=["password_changed_at"])
+        self.request.session.pop("password_expired", None)
         audit.record("user.password_change", actor=self.request.user, ip=client_ip(self.request))
         messages.success(self.request, "密码已修改。")
         return response

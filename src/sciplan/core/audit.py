@@ -9,30 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from sciplan.core.dbguard import MIN_RETENTION_DAYS, allow_delete
 from sciplan.core.models import AuditEvent, Outcome
+from sciplan.core.scrubbing import mask_personal, scrub
+
+__all__ = ["MIN_RETENTION_DAYS", "allow_delete", "mask_personal", "record", "scrub", "verify_chain"]
 
 _CHAIN_LOCK_KEY = 724_100_001
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-_SENSITIVE_KEYS = {"password", "password1", "password2", "token", "otp", "otp_token", "sessionid", "secret"}
-
-
-def scrub(value: Any) -> Any:
-    """Make a value safe to log: drop secrets, escape control characters (STANDARDS E23)."""
-    if isinstance(value, dict):
-        return {str(k): ("***" if str(k).lower() in _SENSITIVE_KEYS else scrub(v)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
-    if isinstance(value, str):
-        return _CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", value)[:2000]
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return scrub(str(value))
 
 
 def row_hash(*, prev_hash: str, fields: dict[str, Any]) -> str:
@@ -93,12 +83,60 @@ def record(
 
 
 def verify_chain() -> list[int]:
-    """Return the ids of rows whose hash or link does not match; an empty list means intact."""
+    """Return the ids of rows whose hash or link does not match; an empty list means intact.
+
+    After a retention purge the oldest remaining row links to a deleted one: that link is accepted only
+    when an ``audit.purge`` event recorded exactly that hash as its anchor.
+    """
     broken: list[int] = []
-    prev = ""
+    prev: str | None = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if prev is None:
+            prev = event.prev_hash if event.prev_hash and _is_purge_anchor(event.prev_hash) else ""
         expected = row_hash(prev_hash=prev, fields=hashed_fields(event))
         if event.prev_hash != prev or event.hash != expected:
             broken.append(event.pk)
         prev = event.hash
     return broken
+
+
+def _is_purge_anchor(hash_value: str) -> bool:
+    return AuditEvent.objects.filter(event_type=PURGE_EVENT, detail__anchor_prev_hash=hash_value).exists()
+
+
+PURGE_EVENT = "audit.purge"
+
+
+def purge(*, retention_days: int | None = None, by_label: str = "audit_purge") -> int:
+    """Delete rows older than the retention (never less than 180 days) and record the purge.
+
+    The database refuses the deletion unless this transaction opened the guard, and on PostgreSQL it
+    refuses rows younger than the retention even then.
+    """
+    days = max(retention_days or settings.AUDIT_RETENTION_DAYS, MIN_RETENTION_DAYS)
+    cutoff = timezone.now() - timedelta(days=days)
+    with transaction.atomic():
+        old = AuditEvent.objects.filter(at__lt=cutoff).order_by("id")
+        last_old = old.values_list("id", flat=True).last()
+        if last_old is None:
+            return 0
+        # Only a prefix of the chain may go: rows are appended in time order, so everything up to the
+        # newest old row is old.
+        doomed = AuditEvent.objects.filter(id__lte=last_old)
+        anchor = AuditEvent.objects.filter(id__gt=last_old).order_by("id").values_list("prev_hash", flat=True)
+        anchor_hash = anchor.first() or AuditEvent.objects.get(id=last_old).hash
+        count = doomed.count()
+        # The purge record is appended first so the anchor survives the deletion it describes.
+        record(
+            PURGE_EVENT,
+            detail={
+                "deleted": count,
+                "through_id": last_old,
+                "retention_days": days,
+                "anchor_prev_hash": anchor_hash,
+                "by": by_label,
+            },
+        )
+        with allow_delete("purge", cutoff=cutoff, retention_days=days):
+            doomed.delete()
+    return count

@@ -29,3 +29,71 @@ def mask_email(value: str | None) -> str:
         return value or ""
     name, domain = value.split("@", 1)
     return (name[:1] + "***@" + domain) if name else "***@" + domain
+
+
+# --- Who sees what ------------------------------------------------------------------------------
+
+# Roles that may reveal a masked value (one audited click each); nobody sees it unmasked by default.
+UNMASK_ROLES = frozenset({"bureau"})
+
+
+def can_unmask(user) -> bool:
+    return getattr(user, "is_authenticated", False) and getattr(user, "role", None) in UNMASK_ROLES
+
+
+def phone_for(user, value: str | None, *, own: bool = False) -> str:
+    """The phone number as ``user`` may see it in a list, a detail, an export or an API answer: in full
+    only when it is their own unit's data (``own``), masked otherwise — bureau staff included, who reveal
+    one value at a time through the audited ``accounts:unmask``."""
+    return (value or "") if own else mask_phone(value)
+
+
+def id_number_for(user, value: str | None, *, own: bool = False) -> str:
+    return (value or "") if own else mask_id_number(value)
+
+
+# Fields that hold personal data, by model label, with the dotted path of a ``visible(user, qs)``
+# function that scopes the model to the user (an object out of scope is 404), and the lookup from the
+# model to what that function filters. Apps add theirs with ``register_personal_fields``.
+_PERSONAL_FIELDS: dict[str, tuple[frozenset[str], str, str]] = {
+    "applications.application": (
+        frozenset({"contact_mobile", "liaison_mobile"}),
+        "sciplan.applications.permissions.visible",
+        "",
+    ),
+    "applications.member": (
+        frozenset({"contact_mobile"}),
+        "sciplan.applications.permissions.visible",
+        "application",
+    ),
+}
+
+
+def register_personal_fields(label: str, fields: set[str], visible: str, via: str = "") -> None:
+    _PERSONAL_FIELDS[label] = (frozenset(fields), visible, via)
+
+
+def reveal(user, label: str, pk, field: str):
+    """The unmasked value of ``label``'s ``field`` on object ``pk`` and the object itself, for a user with
+    the right who can see the object; :class:`~sciplan.core.errors.NotFound` otherwise."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    from sciplan.core.errors import NotFound
+
+    entry = _PERSONAL_FIELDS.get(label)
+    if entry is None or field not in entry[0] or not can_unmask(user):
+        raise NotFound()
+    _fields, visible_path, via = entry
+    model = apps.get_model(label)
+    visible = import_string(visible_path)
+    qs = model.objects.all()
+    if via:
+        qs = qs.filter(**{f"{via}__in": visible(user).values("pk")})
+    else:
+        qs = visible(user, qs)
+    try:
+        obj = qs.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    return getattr(obj, field), obj

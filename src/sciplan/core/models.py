@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from sciplan.core import dbguard  # noqa: F401 - registers the SQLite audit guard on every connection
+
 
 class Outcome(models.TextChoices):
     OK = "ok", "成功"

@@ -19,6 +19,8 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import FileResponse
 from django.utils.encoding import escape_uri_path
 
+from sciplan.core.errors import DomainError
+
 
 def private_storage() -> Storage:
     if "private" in settings.STORAGES:
@@ -69,8 +71,53 @@ def stored_sha256(key: str) -> str:
         return sha256_of(handle)
 
 
-def attachment_response(key: str, *, filename: str, content_type: str) -> FileResponse:
-    """Serve a private file as a download: never inline, never sniffed (STANDARDS D20)."""
+class TamperedFile(DomainError):
+    """The stored bytes no longer match the SHA-256 recorded at upload (STANDARDS D21)."""
+
+    status = 409
+    code = "file_tampered"
+
+    def __init__(self):
+        super().__init__("文件完整性校验未通过，已拒绝下载并记录，请联系市科技局。")
+
+
+def check_integrity(key: str, expected_sha256: str, *, actor=None, obj=None, ip: str | None = None) -> None:
+    """Refuse (and audit) a stored file whose content no longer matches its recorded hash."""
+    from sciplan.core import audit
+
+    try:
+        actual = stored_sha256(key)
+    except FileNotFoundError:
+        actual = "missing"
+    if actual != expected_sha256:
+        audit.record(
+            "file.tampered",
+            actor=actor,
+            obj=obj,
+            ip=ip,
+            outcome="refused",
+            detail={"key": key, "expected": expected_sha256, "actual": actual},
+        )
+        raise TamperedFile()
+
+
+def attachment_response(
+    key: str,
+    *,
+    filename: str,
+    content_type: str,
+    sha256: str | None = None,
+    actor=None,
+    obj=None,
+    ip: str | None = None,
+) -> FileResponse:
+    """Serve a private file as a download: never inline, never sniffed (STANDARDS D20).
+
+    With ``sha256`` (the hash recorded at upload) the file is checked first; a changed file is refused
+    with :class:`TamperedFile` and an audit event instead of being served (STANDARDS D21).
+    """
+    if sha256:
+        check_integrity(key, sha256, actor=actor, obj=obj, ip=ip)
     response = FileResponse(private_storage().open(key, "rb"), content_type=content_type)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''" + escape_uri_path(
         clean_filename(filename)

@@ -1,0 +1,24 @@
+"""Delete audit rows older than the retention period (settings.AUDIT_RETENTION_DAYS, at least 180 days)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from sciplan.core.audit import MIN_RETENTION_DAYS, purge
+
+
+class Command(BaseCommand):
+    help = (
+        "Purge audit rows older than the retention (never less than 180 days); the purge is itself audited."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=settings.AUDIT_RETENTION_DAYS)
+
+    def handle(self, **options):
+        days = options["days"]
+        if days < MIN_RETENTION_DAYS:
+            raise CommandError(f"审计日志至少保留{MIN_RETENTION_DAYS}天，不能设为{days}天。")
+        deleted = purge(retention_days=days)
+        self.stdout.write(f"已清理保留期（{days}天）以前的审计记录{deleted}条。")

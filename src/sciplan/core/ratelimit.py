@@ -1,0 +1,123 @@
+"""A small fixed-window rate limiter on the shared cache (Redis in production, locmem in development).
+
+Rules live in ``settings.RATE_LIMITS`` as ``(route pattern, methods, limit, window seconds, key)``; the
+route pattern is matched (shell-style) against ``core.http.route_name`` — ``accounts:login`` for a page,
+``api:auth_token_create`` for an API operation — so endpoints added later are covered by a pattern
+without touching their views. ``key`` is ``ip`` or ``user`` (the signed-in user, else the address).
+A limited request gets 429 with ``Retry-After`` (STANDARDS I39, SPEC §14). A failure of the limiter
+itself refuses the request (fail closed, STANDARDS B12).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from sciplan.core.http import client_ip
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: str
+    methods: frozenset[str]
+    limit: int
+    window: int
+    key: str = "ip"
+
+
+def rules() -> list[Rule]:
+    return [
+        Rule(pattern, frozenset(m.upper() for m in methods.split(",")), limit, window, key)
+        for pattern, methods, limit, window, key in getattr(settings, "RATE_LIMITS", [])
+    ]
+
+
+def matching_rule(name: str, method: str) -> Rule | None:
+    for rule in rules():
+        if method in rule.methods and fnmatchcase(name, rule.pattern):
+            return rule
+    return None
+
+
+def hit(bucket: str, *, limit: int, window: int) -> int | None:
+    """Count one request in ``bucket``; return seconds to wait when over the limit, else ``None``."""
+    now = int(time.time())
+    start = now - now % window
+    key = f"rl:{bucket}:{start}"
+    if cache.add(key, 1, timeout=window + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window + 1)
+            count = 1
+    if count > limit:
+        return max(start + window - now, 1)
+    return None
+
+
+def subject(request: HttpRequest, key: str) -> str:
+    user = getattr(request, "user", None)
+    if key == "user" and user is not None and user.is_authenticated:
+        return f"u{user.pk}"
+    return f"ip{client_ip(request) or '-'}"
+
+
+def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    message = "操作过于频繁，请稍后再试。"
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message, "code": "rate_limited"}, status=429)
+    else:
+        response = render(
+            request,
+            "core/error.html",
+            {"status": 429, "title": "请求过于频繁", "message": f"{message}请在{retry_after}秒后重试。"},
+            status=429,
+        )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def refused(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse({"detail": "系统繁忙，请稍后重试。", "code": "unavailable"}, status=503)
+    response["Retry-After"] = "5"
+    return response
+
+
+def check(request: HttpRequest, rule: Rule, scope: str) -> HttpResponse | None:
+    """Apply one rule; a broken limiter refuses (fail closed)."""
+    try:
+        wait = hit(f"{scope}:{subject(request, rule.key)}", limit=rule.limit, window=rule.window)
+    except Exception:
+        import logging
+
+        logging.getLogger("sciplan.security").exception("rate limiter failed; refusing %s", scope)
+        return refused(request)
+    return too_many(request, wait) if wait else None
+
+
+def ratelimit(scope: str, *, limit: int, window: int, key: str = "ip", methods: str = "POST") -> Callable:
+    """Decorator for a view that is not matched by a ``RATE_LIMITS`` pattern."""
+    rule = Rule(scope, frozenset(methods.split(",")), limit, window, key)
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in rule.methods:
+                answer = check(request, rule, scope)
+                if answer is not None:
+                    return answer
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
