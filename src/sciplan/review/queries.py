@@ -133,7 +133,7 @@ def _countdown(moment: datetime, now: datetime) -> dict[str, Any]:
         text = f"剩余{seconds // 3600}小时{seconds % 3600 // 60}分"
     else:
         text = f"剩余{seconds // 86400}天{seconds % 86400 // 3600}小时"
-    return {"at": moment, "text": text, "passed": seconds <= 0}
+    return {"at": moment, "shown": clock.fmt(moment, seconds=False), "text": text, "passed": seconds <= 0}
 
 
 @dataclass
@@ -218,7 +218,11 @@ def dashboard(call: Call) -> Dashboard:
     board.deadlines = [
         {"label": "网上申报截止", **_countdown(call.closes_at, now)},
         {"label": "推荐单位推荐截止", **_countdown(call.recommend_deadline, now)},
-        {"label": "纸质材料报送截止", **_countdown(paper_end, now)},
+        {
+            "label": "纸质材料报送截止",
+            **_countdown(paper_end, now),
+            "shown": f"{call.paper_deadline:%Y年%m月%d日}（当日下班前）",
+        },
     ]
     for a in base.filter(status=Status.CORRECTION, correction_deadline__isnull=False).order_by(
         "correction_deadline"

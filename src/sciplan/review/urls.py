@@ -4,7 +4,7 @@ from sciplan.review.views import bureau, expert, pool
 
 app_name = "review"
 urlpatterns = [
-    path("", bureau.dashboard, name="dashboard"),
+    path("dashboard/", bureau.dashboard, name="dashboard"),
     path("applications/", bureau.application_list, name="applications"),
     path("applications/<int:pk>/", bureau.application_detail, name="application"),
     path("applications/<int:pk>/paper/", bureau.paper_receipt, name="paper_receipt"),

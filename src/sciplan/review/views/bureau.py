@@ -123,7 +123,7 @@ def _act(request, pk: int, form: str, action) -> HttpResponse:
         if exc.status == 404:
             raise Http404 from None
         messages.error(request, exc.message)
-        errors = exc.field_errors or {"__all__": exc.message}
+        errors = exc.field_errors or {"general": exc.message}
         return _render_application(
             request, application, errors=errors, form=form, data=request.POST, status=422
         )
@@ -215,7 +215,7 @@ def draws(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 404:
                 raise Http404 from None
-            errors = exc.field_errors or {"__all__": exc.message}
+            errors = exc.field_errors or {"general": exc.message}
             messages.error(request, exc.message)
         else:
             messages.success(request, f"已为{len(ids)}份申报书抽取{draw.size}名专家。")
@@ -346,7 +346,7 @@ def rubric(request: HttpRequest) -> HttpResponse:
         try:
             scoring.update_rubric(call, items, by=request.user)
         except DomainError as exc:
-            errors = exc.field_errors or {"__all__": exc.message}
+            errors = exc.field_errors or {"general": exc.message}
             messages.error(request, exc.message)
         else:
             messages.success(request, "评分指标已保存。")

@@ -74,7 +74,7 @@ def score(request: HttpRequest, application_id: int) -> HttpResponse:
                 assignment, values=values, comments=comments, by=request.user, ip=client_ip(request)
             )
         except DomainError as exc:
-            errors = exc.field_errors or {"__all__": exc.message}
+            errors = exc.field_errors or {"general": exc.message}
             messages.error(request, exc.message)
         else:
             messages.success(request, "评分已提交。")

@@ -60,7 +60,7 @@ def _form(request, expert: Expert | None) -> HttpResponse:
             else:
                 pool.update_expert(expert, data, by=request.user)
         except DomainError as exc:
-            errors = exc.field_errors or {"__all__": exc.message}
+            errors = exc.field_errors or {"general": exc.message}
             messages.error(request, exc.message)
         else:
             messages.success(request, f"已保存专家“{expert.name}”。")

@@ -1,0 +1,70 @@
+"""Experts see exactly the applications assigned to them, and only after declaring no conflict."""
+
+from __future__ import annotations
+
+from sciplan.applications import permissions
+from sciplan.review import panels
+from tests.factories import application_in_state
+
+
+def test_expert_gets_404_for_unassigned_and_for_assigned_before_declaring(
+    under_review, call, personas, make_expert, client, api
+):
+    other = application_in_state(call, personas.applicant_b, "under_review", direction="智能装备")
+    expert = make_expert("专家", "单位甲", user=True)
+    panels.draw_panel([under_review.pk], size=1, by=personas.bureau)
+    client.force_login(expert.user)
+
+    unassigned = [
+        client.get(f"/applications/{other.pk}/").status_code,
+        client.get(f"/review/assignments/{other.pk}/score/").status_code,
+    ]
+    before = [
+        client.get(f"/applications/{under_review.pk}/").status_code,
+        client.get(f"/review/assignments/{under_review.pk}/score/").status_code,
+    ]
+    declared = api(expert.user).post(
+        f"/review/assignments/{under_review.pk}/declaration", {"conflict": False}
+    )
+    after = [
+        client.get(f"/applications/{under_review.pk}/").status_code,
+        client.get(f"/review/assignments/{under_review.pk}/score/").status_code,
+    ]
+    foreign = api(expert.user).post(f"/review/assignments/{other.pk}/declaration", {"conflict": False})
+
+    assert (unassigned, before, declared.status_code, after, foreign.status_code) == (
+        [404, 404],
+        [404, 404],
+        200,
+        [200, 200],
+        404,
+    )
+    assert list(permissions.visible(expert.user).values_list("pk", flat=True)) == [under_review.pk]
+
+
+def test_bureau_pages_are_404_for_experts_and_applicants(under_review, personas, make_expert, client):
+    expert = make_expert("专家", "单位甲", user=True)
+    urls = [
+        "/review/dashboard/",
+        "/review/applications/",
+        f"/review/applications/{under_review.pk}/",
+        "/review/experts/",
+        "/review/ranking/",
+        "/review/intake/",
+    ]
+    results = {}
+    for user in (expert.user, personas.applicant, personas.county):
+        client.force_login(user)
+        results[user.username] = [client.get(u).status_code for u in urls]
+
+    assert results == {u: [404] * len(urls) for u in results}
+
+
+def test_expert_contacts_are_masked_for_everyone_but_the_bureau(make_expert, personas, api):
+    make_expert("专家", "单位甲")
+
+    as_bureau = api(personas.bureau).get("/review/experts").json()[0]
+    as_applicant = api(personas.applicant).get("/review/experts")
+
+    assert (as_bureau["phone"], as_bureau["email"]) == ("13507301234", "expert@example.cn")
+    assert as_applicant.status_code == 404
