@@ -210,7 +210,10 @@ def _repeat_header(row) -> None:
 
 
 def _write(cell, text: str, *, font: str, size: float, bold: bool = False, center: bool = False) -> None:
-    cell.text = ""
+    for extra in cell.paragraphs[1:]:
+        extra._element.getparent().remove(extra._element)
+    for run in cell.paragraphs[0].runs:
+        run._element.getparent().remove(run._element)
     lines = str(text).split("\n") if text not in (None, "") else [""]
     for index, line in enumerate(lines):
         paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
