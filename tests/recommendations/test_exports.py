@@ -71,7 +71,7 @@ def recommended_park(call, personas):
 def expected_rows(personas, apps):
     park = personas.park.recommender.name
     rows = []
-    for index, (key, user, direction, contact) in enumerate(
+    for index, (_key, user, direction, contact) in enumerate(
         (
             ("logistics", personas.applicant_gangcheng, "智慧物流", personas.applicant_gangcheng.name),
             ("equipment", personas.applicant_b, "智能装备", '=HYPERLINK("x")'),
@@ -101,7 +101,7 @@ def expected_rows(personas, apps):
 
 
 def test_summary_xlsx_reads_back_every_column_in_rank_order(recommended_park, personas, call):
-    data, filename, content_type = export_summary(personas.park, call.pk, "xlsx")
+    data, filename, _content_type = export_summary(personas.park, call.pk, "xlsx")
     ws = load_workbook(io.BytesIO(data)).active
 
     body = [[c.value for c in row] for row in ws.iter_rows(min_row=5, max_row=ws.max_row)]
@@ -132,7 +132,7 @@ def test_summary_docx_reads_back_every_column_in_rank_order(recommended_park, pe
         return [cell.text for cell in row.cells]
 
     expected = [
-        ["{:,.2f}".format(v) if isinstance(v, Decimal) else ("" if v is None else str(v)) for v in row]
+        [f"{v:,.2f}" if isinstance(v, Decimal) else ("" if v is None else str(v)) for v in row]
         for row in expected_rows(personas, recommended_park)
     ]
     section = document.sections[0]
