@@ -58,9 +58,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("core:home")
 
 
-def lockout_response(request, credentials, *args, **kwargs) -> HttpResponse:
+def lockout_response(request, *args, **kwargs) -> HttpResponse:
     """Shown when too many sign-in failures locked the account or source (STANDARDS A2)."""
-    return render(request, "accounts/locked.html", status=429, headers={"Retry-After": "900"})
+    from django.conf import settings
+
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    response = render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextvars import ContextVar, Token
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,20 @@ from sciplan.core.scrubbing import mask_personal, scrub
 __all__ = ["MIN_RETENTION_DAYS", "allow_delete", "mask_personal", "record", "scrub", "verify_chain"]
 
 _CHAIN_LOCK_KEY = 724_100_001
+
+# The events recorded while one request is handled, so the request-level trail (core.middleware) adds
+# its own record only when the view did not already record that download or refusal itself.
+_request_events: ContextVar[list[tuple[str, str]] | None] = ContextVar("sciplan_audit_events", default=None)
+
+
+def begin_request() -> Token:
+    return _request_events.set([])
+
+
+def end_request(token: Token) -> list[tuple[str, str]]:
+    events = _request_events.get() or []
+    _request_events.reset(token)
+    return events
 
 
 def row_hash(*, prev_hash: str, fields: dict[str, Any]) -> str:
@@ -79,6 +94,9 @@ def record(
         )
         event.hash = row_hash(prev_hash=last, fields=hashed_fields(event))
         event.save(force_insert=True)
+    seen = _request_events.get()
+    if seen is not None:
+        seen.append((event_type, outcome))
     return event
 
 

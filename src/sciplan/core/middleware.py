@@ -209,14 +209,20 @@ class AuditTrailMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        from sciplan.core import audit
+
+        token = audit.begin_request()
         try:
-            self._record(request, response)
+            response = self.get_response(request)
+        finally:
+            recorded = audit.end_request(token)
+        try:
+            self._record(request, response, recorded)
         except Exception:
             logger.exception("audit trail failed for %s", request.path)
         return response
 
-    def _record(self, request: HttpRequest, response: HttpResponse) -> None:
+    def _record(self, request: HttpRequest, response: HttpResponse, recorded: list[tuple[str, str]]) -> None:
         from sciplan.core import audit
         from sciplan.core.http import client_ip, route_name
 
@@ -229,6 +235,10 @@ class AuditTrailMiddleware:
         name = route_name(request, match)
         object_id = ",".join(f"{k}={v}" for k, v in sorted(match.kwargs.items()))[:64]
         detail = {"route": name, "method": request.method, "status": status}
+        refusal_recorded = any(outcome != "ok" for _, outcome in recorded)
+        download_recorded = any(("download" in kind or "export" in kind) for kind, _ in recorded)
+        if (refusal_recorded and status >= 400) or (download_recorded and status == 200):
+            return
         if authenticated and (status == 403 or (status == 404 and match.kwargs) or status == 429):
             audit.record(
                 "access.refused",
