@@ -78,6 +78,15 @@ def test_token_create_refuses_wrong_otp_as_a_login_failure(personas, anonymous):
     assert ApiToken.objects.count() == 0
 
 
+def test_token_create_for_bureau_without_two_factor_is_refused_when_enforced(personas, anonymous, settings):
+    settings.OTP_ENFORCED = True
+
+    response = anonymous.post("/auth/token", {"username": "bureau", "password": DEMO_PASSWORD})
+
+    assert (response.status_code, response.json()["code"]) == (401, "otp_setup_required")
+    assert ApiToken.objects.count() == 0
+
+
 def test_expired_token_is_refused(personas, api_as):
     client = api_as("applicant")
     ApiToken.objects.update(expires_at=ApiToken.objects.get().created_at - timedelta(seconds=1))

@@ -481,7 +481,7 @@ def attachment_upload(
     response={200: None, **errors(401, 404)},
     openapi_extra={
         "responses": {
-            "200": {
+            200: {  # an int, like ninja's own keys, so the two merge instead of clashing in the JSON
                 "description": "附件文件",
                 "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
             }

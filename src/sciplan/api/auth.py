@@ -17,6 +17,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from sciplan.accounts.roles import TWO_FACTOR_REQUIRED_ROLES
 from sciplan.api.models import ApiToken
 from sciplan.core import audit, clock
 from sciplan.core.errors import DomainError
@@ -99,6 +100,18 @@ def sign_in(request: HttpRequest, *, username: str, password: str, otp: str | No
         # ``authenticate`` sent user_login_failed: the accounts app audits it as ``auth.login_failed``.
         raise InvalidCredentials(BAD_CREDENTIALS)
     devices = _totp_devices(user)
+    if not devices and user.role in TWO_FACTOR_REQUIRED_ROLES and getattr(settings, "OTP_ENFORCED", True):
+        # Bureau staff and administrators must use two-factor (STANDARDS A4): the API is no way around it.
+        audit.record(
+            "auth.login_failed",
+            actor=user,
+            outcome="refused",
+            ip=ip,
+            detail={"username": username, "channel": "api", "reason": "otp_setup_required"},
+        )
+        raise InvalidCredentials(
+            "该账号须启用两步验证，请先在网页端登录并绑定动态验证码，再获取令牌。", code="otp_setup_required"
+        )
     if devices:
         code = (otp or "").strip()
         if not code:

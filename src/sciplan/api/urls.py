@@ -15,7 +15,29 @@ from ninja.errors import AuthenticationError, ValidationError
 from sciplan.api.auth import token_auth
 from sciplan.core.errors import Conflict, DomainError
 
-api = NinjaAPI(
+
+class SciplanAPI(NinjaAPI):
+    """NinjaAPI whose schema never repeats a status code.
+
+    ninja keys an operation's responses by ``int`` while an ``openapi_extra`` written by hand often uses
+    ``"200"``; both would reach the JSON as ``"200"`` twice, which Swagger UI refuses to parse ("duplicated
+    mapping key"). The two are merged here, the hand-written one winning.
+    """
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses") if isinstance(operation, dict) else None
+                if responses:
+                    merged: dict[str, dict] = {}
+                    for code in sorted(responses, key=lambda c: isinstance(c, str)):
+                        merged.setdefault(str(code), {}).update(responses[code])
+                    operation["responses"] = merged
+        return schema
+
+
+api = SciplanAPI(
     title="岳阳市科技计划管理系统 API",
     version="1.0.0",
     description="创新联合体申报的 JSON 接口。与网页使用同一套业务服务、权限、截止时间与校验。",
