@@ -37,7 +37,7 @@ from sciplan.core import audit, clock, filetypes, storage
 from sciplan.core.errors import Conflict, DomainError, NotFound
 from sciplan.core.http import client_ip
 
-# --- helpers ---------------------------------------------------------------------------------------
+# --- helpers ------------------------------------------------------------------------------------------
 
 STEPS = ("填写申报书", "提交", "推荐单位受理", "推荐", "形式审查", "专家评审", "公示", "认定")
 # state → (index of the step in progress, stopped there for good)
@@ -173,19 +173,19 @@ def _pop_upload_error(request: HttpRequest) -> dict[str, str]:
     return {error["form"]: error["message"]} if error else {}
 
 
-# --- the list and creating ---------------------------------------------------------------------------
+# --- the list and creating ----------------------------------------------------------------------------
 
 
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
-    applications = queries.applications_for(request.user)
+    applications = list(queries.applications_for(request.user))
     now = clock.now()
-    open_calls = Call.objects.filter(opens_at__lte=now, closes_at__gt=now)
-    return render(
-        request,
-        "applications/list.html",
-        {"applications": applications, "open_calls": open_calls, "badges": BADGE},
-    )
+    open_calls = list(Call.objects.filter(opens_at__lte=now, closes_at__gt=now))
+    # One active application per unit and call: offer to continue it instead of starting another.
+    active = {a.call_id: a for a in applications if a.status not in workflow.FINAL}
+    for call in open_calls:
+        call.existing = active.get(call.pk)
+    return render(request, "applications/list.html", {"applications": applications, "open_calls": open_calls})
 
 
 @login_required
@@ -202,7 +202,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return redirect("applications:detail", pk=application.pk)
 
 
-# --- the overview ------------------------------------------------------------------------------------
+# --- the overview -------------------------------------------------------------------------------------
 
 
 def _actions(application: Application, user) -> list[dict[str, Any]]:
@@ -267,7 +267,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "applications/detail.html", context)
 
 
-# --- sections ----------------------------------------------------------------------------------------
+# --- sections -----------------------------------------------------------------------------------------
 
 
 def _conflict_fields(application: Application, exc: Conflict, data: dict[str, Any]) -> list[dict]:
@@ -346,7 +346,7 @@ def section(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                 "version": saved.version,
                 "saved": result.saved,
                 "errors": result.errors,
-                "saved_at": clock.fmt(clock.now()),
+                "saved_at": clock.local(clock.now()).strftime("%H:%M:%S"),
                 "consortium_name": saved.consortium_name,
             }
         )
@@ -366,7 +366,7 @@ def _section_refused(request, application, section, data, message: str, status: 
     return render(request, "applications/section.html", context, status=status)
 
 
-# --- platforms -----------------------------------------------------------------------------------------
+# --- platforms ----------------------------------------------------------------------------------------
 
 
 def _platforms_page(request, application, *, add=None, edits=None, status=200) -> HttpResponse:
@@ -462,7 +462,7 @@ def platform_delete(request: HttpRequest, pk: int, platform_pk: int) -> HttpResp
     return redirect("applications:platforms", pk=pk)
 
 
-# --- members ---------------------------------------------------------------------------------------------
+# --- members ------------------------------------------------------------------------------------------
 
 
 def _confirm_url(request: HttpRequest, token: str) -> str:
@@ -607,7 +607,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "applications/confirm.html", context)
 
 
-# --- attachments ---------------------------------------------------------------------------------------------
+# --- attachments --------------------------------------------------------------------------------------
 
 
 @login_required
@@ -722,7 +722,7 @@ def download(request: HttpRequest, attachment_pk: int) -> HttpResponse:
     )
 
 
-# --- eligibility, submit, withdraw ------------------------------------------------------------------------------
+# --- eligibility, submit, withdraw --------------------------------------------------------------------
 
 
 @login_required
@@ -824,7 +824,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "applications/withdraw.html", context, status=409 if error else 200)
 
 
-# --- receipts and frozen versions ----------------------------------------------------------------------------------
+# --- receipts and frozen versions ---------------------------------------------------------------------
 
 
 def _version_of(application: Application, number: int) -> ApplicationVersion:

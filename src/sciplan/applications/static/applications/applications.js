@@ -198,7 +198,7 @@
       });
       var count = Object.keys(errors).length;
       if (count) setState("已保存其余内容；" + count + " 项填写有误，未保存（见标红处）", "error");
-      else setState("已自动保存 " + now() + "（修改版本 " + data.version + "）", "saved");
+      else setState("已自动保存 " + (data.saved_at || now()) + "（修改版本 " + data.version + "）", "saved");
       if (data.consortium_name) {
         document.querySelectorAll("[data-consortium-name]").forEach(function (el) { el.textContent = data.consortium_name; });
       }
