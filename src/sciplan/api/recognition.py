@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 
 from sciplan.applications.permissions import visible
 from sciplan.calls.models import Call
+from sciplan.core import clock
 from sciplan.core.errors import NotFound
 from sciplan.core.http import client_ip
 from sciplan.recognition import assessment as assessment_services
@@ -156,7 +157,7 @@ def _notice(n) -> dict:
         "year": n.year,
         "starts_on": n.starts_on,
         "working_days": n.working_days,
-        "ends_at": n.ends_at,
+        "ends_at": clock.local(n.ends_at),
         "entries": [_entry(e) for e in n.entries.all()],
     }
 
@@ -231,8 +232,6 @@ def public_notice_list(request: HttpRequest, current: bool = False):
     """Public notices that have started (``current=true``: only those still open), with their consortia."""
     notices = queries.public_notices_with_entries()
     if current:
-        from sciplan.core import clock
-
         notices = notices.filter(ends_at__gt=clock.now())
     return [_notice(n) for n in notices]
 
@@ -249,7 +248,7 @@ def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn)
     data = payload.dict()
     data["application"] = str(data.pop("application_id"))
     objection = services.file_objection(notice, data, ip=client_ip(request))
-    return 201, {"receipt_no": objection.receipt_no, "submitted_at": objection.submitted_at}
+    return 201, {"receipt_no": objection.receipt_no, "submitted_at": clock.local(objection.submitted_at)}
 
 
 @router.post("/objections/{objection_id}/resolve", response=ObjectionOut, operation_id="objection_resolve")
