@@ -56,7 +56,18 @@ def test_detail_pages_by_jurisdiction(world, web_as):
 
 
 def test_attachment_downloads_by_jurisdiction(world, web_as):
-    assert matrix(web_as, lambda side: f"/recommend/attachments/{world['files'][side].pk}/") == JURISDICTION
+    # The detail page links the applicant app's permission-checked download.
+    assert matrix(web_as, lambda side: f"/applications/files/{world['files'][side].pk}/download/") == {
+        **JURISDICTION_AND_BUREAU,
+        "applicant": {"yunxi": 200, "huarong": 404},
+        "applicant_jiangbei": {"yunxi": 404, "huarong": 200},
+    }
+
+
+def test_detail_links_attachments_to_the_permission_checked_download(world, web_as):
+    page = web_as("county").get(f"/recommend/applications/{world['apps']['yunxi'].pk}/").content.decode()
+
+    assert f"/applications/files/{world['files']['yunxi'].pk}/download/" in page
 
 
 def test_action_posts_outside_the_jurisdiction_are_not_found(world, web_as):

@@ -9,7 +9,6 @@ urlpatterns = [
     path("applications/<int:pk>/act/<str:action>/", views.act, name="act"),
     path("applications/<int:pk>/credit/", views.credit, name="credit"),
     path("applications/<int:pk>/rank/", views.rank, name="rank"),
-    path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("letter/", views.letter, name="letter"),
     path("letters/<int:pk>/download/", views.letter_download, name="letter_download"),
     re_path(r"^calls/(?P<call_id>\d+)/summary\.(?P<fmt>xlsx|docx)$", views.summary, name="summary"),

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from sciplan.accounts.roles import Role
 from sciplan.accounts.services import units_pending_for
 from sciplan.applications import actions
-from sciplan.applications.queries import get_attachment_for
 from sciplan.applications.workflow import Action, Status, actions_for, check
 from sciplan.core import audit, clock, storage
 from sciplan.core.errors import DomainError, NotFound
@@ -36,6 +35,7 @@ ACTION_TEXT = {
     Action.FINANCE_CONFIRM: None,
     Action.FINANCE_REFUSE: ("reason", "不同意推荐的理由"),
 }
+_REFUSALS = frozenset({Action.RETURN, Action.DECLINE, Action.FINANCE_REFUSE})
 
 
 def _scoped(request: HttpRequest) -> None:
@@ -76,7 +76,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 def _action_forms(application, user) -> list[dict]:
     forms = []
-    for action in actions_for(application.status, user.role):
+    # The decision that moves the application forward first, the refusals after it.
+    ordered = sorted(actions_for(application.status, user.role), key=lambda a: a in _REFUSALS)
+    for action in ordered:
         if action not in ACTION_TEXT:
             continue
         refusal = check(application, action, by=user, reason="-")
@@ -86,7 +88,7 @@ def _action_forms(application, user) -> list[dict]:
                 "label": action.label,
                 "text": ACTION_TEXT[action],
                 "blocked": refusal.message if refusal else "",
-                "danger": action in (Action.RETURN, Action.DECLINE, Action.FINANCE_REFUSE),
+                "danger": action in _REFUSALS,
             }
         )
     return forms
@@ -205,27 +207,6 @@ def rank(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, f"推荐排序已调整为第{rec.rank}位。")
     return redirect("recommendations:detail", pk=application.pk)
-
-
-@login_required
-def attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    _scoped(request)
-    try:
-        item = get_attachment_for(request.user, pk)
-    except NotFound:
-        raise Http404 from None
-    audit.record(
-        "attachment.download",
-        actor=request.user,
-        obj=item,
-        ip=client_ip(request),
-        detail={"application": item.application_id},
-    )
-    return storage.attachment_response(
-        item.storage_key,
-        filename=item.original_name,
-        content_type=MIME.get(item.content_kind, "application/octet-stream"),
-    )
 
 
 @login_required
