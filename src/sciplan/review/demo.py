@@ -100,14 +100,14 @@ def load(context: dict) -> None:
         return
     draw = panels.draw_panel([equipment.pk], size=5, seed="yueyang-2024-demo", by=bureau)
     context["demo_draw"] = draw
-    for expert in Expert.objects.filter(pk__in=draw.result, user__isnull=False).order_by("pk")[:2]:
+    scorers = Expert.objects.filter(pk__in=draw.result, user__isnull=False).order_by("pk")[:2]
+    rubric = scoring.rubric_of(equipment.call)
+    for share, expert in zip((0.82, 0.7), scorers, strict=False):
         assignment = panels.get_assignment_for(expert.user, equipment.pk)
         panels.declare(assignment, conflict=False, by=expert.user)
-        rubric = scoring.rubric_of(equipment.call)
-        base = 0.8 if expert.pk % 2 else 0.75
         scoring.submit_score(
             assignment,
-            values={item["code"]: str(round(item["max"] * base, 1)) for item in rubric},
+            values={item["code"]: str(round(item["max"] * share, 1)) for item in rubric},
             comments={item["code"]: "材料翔实，论证充分。" for item in rubric},
             by=expert.user,
         )
