@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordChangeView
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -121,7 +121,7 @@ def review_unit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"已{'通过' if approve else '退回'}“{unit.name}”的注册。")
     except DomainError as exc:
         if exc.status == 404:
-            raise
+            raise Http404 from None
         messages.error(request, exc.message)
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
