@@ -8,6 +8,7 @@ helpers raise ``NotFound``); a refused action shows the service's Chinese messag
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -213,7 +214,9 @@ def _actions(application: Application, user) -> list[dict[str, Any]]:
         page = ACTION_PAGES.get(action)
         items.append(
             {
-                "label": Action(action).label,
+                "label": "修改后重新提交"
+                if application.status == Status.RETURNED and action == Action.SUBMIT
+                else Action(action).label,
                 "url": reverse(f"applications:{page}", args=[application.pk]) if page else "",
                 "refusal": refusal.message if refusal else "",
                 "danger": action == Action.WITHDRAW,
@@ -418,6 +421,7 @@ def platforms(request: HttpRequest, pk: int) -> HttpResponse:
         platform = services.add_platform(application, data, by=request.user)
     except DomainError as exc:
         errors = exc.field_errors or {"name": exc.message}
+        messages.error(request, f"{exc.message}（见下方“添加研发平台”）")
         return _platforms_page(request, application, add=(data, errors), status=exc.status)
     messages.success(request, f"已添加研发平台“{platform.name}”。请上传其认定证书。")
     return redirect(reverse("applications:platforms", args=[pk]) + f"#platform-{platform.pk}")
@@ -443,6 +447,7 @@ def platform_edit(request: HttpRequest, pk: int, platform_pk: int) -> HttpRespon
         raise Http404 from None
     except DomainError as exc:
         errors = exc.field_errors or {"name": exc.message}
+        messages.error(request, f"{exc.message}（见“{platform.name}”）")
         return _platforms_page(request, application, edits={platform.pk: (data, errors)}, status=exc.status)
     messages.success(request, "研发平台已保存。")
     return redirect(reverse("applications:platforms", args=[pk]) + f"#platform-{platform.pk}")
@@ -523,6 +528,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
         result = services.add_member(application, data, by=request.user)
     except DomainError as exc:
         errors = exc.field_errors or {"name": exc.message}
+        messages.error(request, f"{exc.message}（见下方“添加成员单位”）")
         return _members_page(request, application, add=(data, errors), status=exc.status)
     if result.confirm_token:
         _show_link_once(request, result.member, result.confirm_token)
@@ -550,6 +556,7 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
         raise Http404 from None
     except DomainError as exc:
         errors = exc.field_errors or {"name": exc.message}
+        messages.error(request, f"{exc.message}（见“{member.name}”）")
         return _members_page(request, application, edits={member.pk: (data, errors)}, status=exc.status)
     if result.confirm_token:
         _show_link_once(request, result.member, result.confirm_token)
@@ -859,6 +866,16 @@ def _snapshot_sections(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     return rendered
 
 
+def _iso_local(value: str | None) -> str:
+    """A frozen ISO timestamp shown in Asia/Shanghai wall time, to the second."""
+    if not value:
+        return ""
+    try:
+        return clock.fmt(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 @login_required
 def version_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     application = _application(request, pk)
@@ -874,6 +891,9 @@ def version_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         }
         for a in snapshot.get("attachments", [])
     ]
+    members = [
+        {**m, "confirmed_display": _iso_local(m.get("confirmed_at"))} for m in snapshot.get("members", [])
+    ]
     context = _page(
         request,
         "applications/version.html",
@@ -883,6 +903,7 @@ def version_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         snapshot=snapshot,
         sections=_snapshot_sections(snapshot),
         files=files,
+        members=members,
         all_versions=sorted(application.versions.all(), key=lambda v: v.number),
     )
     return render(request, "applications/version.html", context)
