@@ -11,9 +11,16 @@ from importlib import import_module
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from sciplan.api.auth import token_auth
 from sciplan.core.errors import Conflict, DomainError
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON with Chinese as Chinese, not ``\\u`` escapes: readable in logs, curl and the docs."""
+
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class SciplanAPI(NinjaAPI):
@@ -43,6 +50,7 @@ api = SciplanAPI(
     description="创新联合体申报的 JSON 接口。与网页使用同一套业务服务、权限、截止时间与校验。",
     urls_namespace="api",
     auth=token_auth,
+    renderer=ChineseJSONRenderer(),
 )
 
 ROUTER_MODULES = [
