@@ -28,16 +28,23 @@ _CHAIN_LOCK_KEY = 724_100_001
 # The events recorded while one request is handled, so the request-level trail (core.middleware) adds
 # its own record only when the view did not already record that download or refusal itself.
 _request_events: ContextVar[list[tuple[str, str]] | None] = ContextVar("sciplan_audit_events", default=None)
+_request: ContextVar[Any] = ContextVar("sciplan_audit_request", default=None)
 
 
-def begin_request() -> Token:
-    return _request_events.set([])
+def begin_request(request=None) -> tuple[Token, Token]:
+    return _request_events.set([]), _request.set(request)
 
 
-def end_request(token: Token) -> list[tuple[str, str]]:
+def end_request(tokens: tuple[Token, Token]) -> list[tuple[str, str]]:
     events = _request_events.get() or []
-    _request_events.reset(token)
+    _request_events.reset(tokens[0])
+    _request.reset(tokens[1])
     return events
+
+
+def current_request():
+    """The request being handled (set by ``core.middleware.AuditTrailMiddleware``), or ``None``."""
+    return _request.get()
 
 
 def row_hash(*, prev_hash: str, fields: dict[str, Any]) -> str:

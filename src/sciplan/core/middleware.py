@@ -211,7 +211,7 @@ class AuditTrailMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from sciplan.core import audit
 
-        token = audit.begin_request()
+        token = audit.begin_request(request)
         try:
             response = self.get_response(request)
         finally:
@@ -221,6 +221,22 @@ class AuditTrailMiddleware:
         except Exception:
             logger.exception("audit trail failed for %s", request.path)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        """A stored file that failed its integrity check: a clear page instead of a server error (the
+        check itself recorded the audit event)."""
+        from django.shortcuts import render
+
+        from sciplan.core.storage import TamperedFile
+
+        if isinstance(exception, TamperedFile):
+            return render(
+                request,
+                "core/error.html",
+                {"status": 409, "title": "文件校验未通过", "message": exception.message},
+                status=409,
+            )
+        return None
 
     def _record(self, request: HttpRequest, response: HttpResponse, recorded: list[tuple[str, str]]) -> None:
         from sciplan.core import audit

@@ -71,6 +71,25 @@ def stored_sha256(key: str) -> str:
         return sha256_of(handle)
 
 
+def stored_file_models() -> list:
+    """Every model that records a private file's key and its SHA-256."""
+    from django.apps import apps
+
+    return [
+        model
+        for model in apps.get_models()
+        if {"storage_key", "sha256"} <= {f.name for f in model._meta.get_fields()}
+    ]
+
+
+def recorded_sha256(key: str) -> str:
+    for model in stored_file_models():
+        found = model.objects.filter(storage_key=key).values_list("sha256", flat=True).first()
+        if found:
+            return found
+    return ""
+
+
 class TamperedFile(DomainError):
     """The stored bytes no longer match the SHA-256 recorded at upload (STANDARDS D21)."""
 
@@ -84,7 +103,13 @@ class TamperedFile(DomainError):
 def check_integrity(key: str, expected_sha256: str, *, actor=None, obj=None, ip: str | None = None) -> None:
     """Refuse (and audit) a stored file whose content no longer matches its recorded hash."""
     from sciplan.core import audit
+    from sciplan.core.http import client_ip
 
+    request = audit.current_request()
+    if request is not None:
+        user = getattr(request, "user", None)
+        actor = actor or (user if getattr(user, "is_authenticated", False) else None)
+        ip = ip or client_ip(request)
     try:
         actual = stored_sha256(key)
     except FileNotFoundError:
@@ -113,11 +138,13 @@ def attachment_response(
 ) -> FileResponse:
     """Serve a private file as a download: never inline, never sniffed (STANDARDS D20).
 
-    With ``sha256`` (the hash recorded at upload) the file is checked first; a changed file is refused
-    with :class:`TamperedFile` and an audit event instead of being served (STANDARDS D21).
+    The file is checked first against ``sha256`` or, when not given, the hash recorded with its key by
+    any model that has ``storage_key`` and ``sha256``; a changed file is refused with
+    :class:`TamperedFile` and an audit event instead of being served (STANDARDS D21).
     """
-    if sha256:
-        check_integrity(key, sha256, actor=actor, obj=obj, ip=ip)
+    expected = sha256 or recorded_sha256(key)
+    if expected:
+        check_integrity(key, expected, actor=actor, obj=obj, ip=ip)
     response = FileResponse(private_storage().open(key, "rb"), content_type=content_type)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''" + escape_uri_path(
         clean_filename(filename)

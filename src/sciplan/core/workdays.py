@@ -3,7 +3,8 @@
 The State Council publishes each year's arrangement in the preceding December; the maintained
 ``chinese_calendar`` package carries it (2004 to the last published year). Admin overrides come first,
 so a correction or a year the package does not know yet is one row away. Where neither knows a date,
-Monday to Friday are working days and the caller is told the date was guessed (``covered``).
+Monday to Friday are working days except the fixed-date statutory holidays, and the caller can tell
+the date was guessed (``covered``).
 
 Pure functions: the overrides are passed in (``{date: is_workday}``) by the app that stores them.
 """
@@ -16,6 +17,11 @@ from datetime import date, timedelta
 import chinese_calendar
 
 Overrides = Mapping[date, bool]
+
+# Statutory holidays on fixed solar dates (全国年节及纪念日放假办法, as revised in 2024): used for years the
+# package does not cover yet. The lunar ones (春节, 清明, 端午, 中秋) and make-up days need an override.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 def covered(day: date) -> bool:
@@ -33,7 +39,7 @@ def is_workday(day: date, overrides: Overrides | None = None) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return day.weekday() < 5
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
 
 def working_days_from(start: date, count: int, overrides: Overrides | None = None) -> list[date]:

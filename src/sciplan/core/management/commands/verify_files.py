@@ -6,18 +6,10 @@ covered without changing this command. A mismatch or a missing file is reported 
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from sciplan.core import audit
-from sciplan.core.storage import stored_sha256
-
-
-def stored_file_models():
-    for model in apps.get_models():
-        names = {f.name for f in model._meta.get_fields()}
-        if {"storage_key", "sha256"} <= names:
-            yield model
+from sciplan.core.storage import stored_file_models, stored_sha256
 
 
 def find_tampered() -> list[tuple[str, int, str, str]]:
