@@ -61,3 +61,28 @@ def test_list_filters_by_state_and_search(call, personas, client):
 
     assert [a.pk for a in by_state.context["page"]] == [first.pk]
     assert [a.direction for a in by_text.context["page"]] == ["智能装备"]
+
+
+def test_expert_list_and_assignment_query_counts_do_not_grow(
+    under_review, call, personas, make_expert, client
+):
+    from sciplan.review import panels
+
+    first = make_expert("专家", "单位0", user=True)
+    second_app = application_in_state(call, personas.applicant_b, "under_review", direction="智能装备")
+    panels.draw_panel([under_review.pk], size=1, seed="one", by=personas.bureau)
+    client.force_login(personas.bureau)
+    few_bureau = _count(client, "/review/experts/")
+    client.force_login(first.user)
+    few_expert = _count(client, "/review/assignments/")
+    panels.draw_panel([second_app.pk], size=1, seed="two", by=personas.bureau)  # the only expert: first
+    for i in range(1, 6):
+        make_expert("专家", f"单位{i}", user=True)
+
+    client.force_login(personas.bureau)
+    many_bureau = _count(client, "/review/experts/")
+    client.force_login(first.user)
+    many_expert = _count(client, "/review/assignments/")
+
+    assert first.assignments.count() == 2
+    assert (many_bureau, many_expert) == (few_bureau, few_expert)

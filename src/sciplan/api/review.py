@@ -256,7 +256,7 @@ def site_visit_create(
     team: Form[str],
     findings: Form[str],
     conclusion: Form[str],
-    files: File[list[UploadedFile]] = None,  # noqa: RUF013 - ninja reads the Annotated marker; None = no files
+    files: File[list[UploadedFile]] = None,  # None: a visit without files
 ):
     """登记现场考察（multipart）：日期、考察组、情况、结论，可附照片与材料（PDF/JPG/PNG/DOCX）。"""
     user = _user(request)

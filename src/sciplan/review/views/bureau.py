@@ -225,10 +225,14 @@ def draws(request: HttpRequest) -> HttpResponse:
         .filter(assignments__isnull=True)
         .order_by("industry__order", "pk")
     )
+    records = list(Draw.objects.filter(call=call).select_related("drawn_by")[:50])
+    names = dict(Industry.objects.values_list("code", "name"))
+    for record in records:
+        record.field_name = names.get(record.field, record.field)
     context = {
         "call": call,
         "waiting": waiting,
-        "records": Draw.objects.filter(call=call).select_related("drawn_by")[:50],
+        "records": records,
         "errors": errors,
         "data": request.POST,
     }
@@ -246,6 +250,8 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "draw": draw,
         "drawn": [{"id": i, "name": names.get(i, "")} for i in draw.result],
+        "field_name": Industry.objects.filter(code=draw.field).values_list("name", flat=True).first()
+        or draw.field,
         "eligible": len(panels.draws.eligible(draw.snapshot)),
         "verification": verification,
     }
