@@ -151,3 +151,43 @@ def test_worklist_countdown_shows_the_recommenders_own_extension(submitted_2024,
     assert "剩余3天1小时0分" in own
     assert "2024年08月09日 18:00:00" in other
     assert "剩余1小时0分0秒" in other
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [("bureau", 200), ("county", 404), ("finance", 404), ("applicant", 404)]
+)
+def test_extension_page_is_for_the_bureau_only(call_2024, personas, web_as, name, expected):
+    assert web_as(name).get("/calls/extensions/").status_code == expected
+
+
+def test_extension_page_grants_and_lists(call_2024, personas, web_as):
+    client = web_as("bureau")
+
+    bad = client.post(
+        "/calls/extensions/",
+        {
+            "call": call_2024.pk,
+            "stage": "recommend",
+            "recommender": "",
+            "until": "2024-08-12T18:00:00",
+            "reason": "",
+        },
+    )
+    good = client.post(
+        "/calls/extensions/",
+        {
+            "call": call_2024.pk,
+            "stage": "recommend",
+            "recommender": personas.county.recommender_id,
+            "until": "2024-08-12T18:00:00",
+            "reason": "系统故障顺延",
+        },
+    )
+    listing = client.get("/calls/extensions/").content.decode()
+
+    assert bad.status_code == 422
+    assert "推荐环节的延期须指定一个推荐单位。" in bad.content.decode()
+    assert "请填写延期理由。" in bad.content.decode()
+    assert good.status_code == 302
+    assert Extension.objects.get().until == at(2024, 8, 12, 18, 0)
+    assert "系统故障顺延" in listing

@@ -181,6 +181,8 @@ def summary_xlsx(call: Call, recommender: Recommender, items: list[tuple[Recomme
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddHeader.center.text = f"{call.title} · {recommender.name}".replace("&", "&&")
+    ws.oddHeader.center.font = TITLE_FONT
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.font = TITLE_FONT
     return workbook_bytes(wb)

@@ -35,6 +35,21 @@ ACTION_TEXT = {
     Action.FINANCE_CONFIRM: None,
     Action.FINANCE_REFUSE: ("reason", "不同意推荐的理由"),
 }
+DONE = {
+    Action.ACCEPT: "已受理。",
+    Action.RETURN: "已退回修改，申报单位将收到退回理由。",
+    Action.DECLINE: "已作出不予推荐的决定。",
+    Action.FINANCE_CONFIRM: "已确认推荐，本次推荐生效。",
+    Action.FINANCE_REFUSE: "已不同意推荐，申报已退回推荐单位。",
+}
+
+
+def _done_message(action: str, status: str) -> str:
+    if action == Action.RECOMMEND:
+        return "已推荐，待财政部门确认后生效。" if status == Status.AWAITING_FINANCE else "已推荐。"
+    return DONE.get(action, "操作已完成。")
+
+
 _REFUSALS = frozenset({Action.RETURN, Action.DECLINE, Action.FINANCE_REFUSE})
 
 
@@ -168,7 +183,8 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         )
     except DomainError as exc:
         return _refused(request, application, exc, posted=posted, failed_action=action)
-    messages.success(request, f"已{Action(action).label}。")
+    application.refresh_from_db(fields=["status"])
+    messages.success(request, _done_message(action, application.status))
     return redirect("recommendations:detail", pk=application.pk)
 
 
