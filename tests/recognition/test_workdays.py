@@ -101,3 +101,7 @@ def test_years_the_package_does_not_cover_fall_back_to_weekdays():
     assert workdays.covered(date(2024, 1, 2)) is True
     assert workdays.covered(date(2099, 1, 2)) is False
     assert [workdays.is_workday(date(2099, 1, d)) for d in (2, 3, 4)] == [True, False, False]
+
+
+def test_uncovered_years_keep_the_fixed_date_statutory_holidays():
+    assert [workdays.is_workday(date(2099, 10, d)) for d in (1, 2, 5)] == [False, False, True]

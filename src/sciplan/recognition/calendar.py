@@ -40,3 +40,21 @@ def uncovered_warning(start: date, count: int) -> str:
         f"{missing[0].year}年的法定节假日安排尚未收录，期间按周一至周五计算工作日；"
         "如国务院已公布安排，请在“工作日历”中补充调整。"
     )
+
+
+def calendar_days(start: date, count: int) -> list[dict]:
+    """``count`` consecutive days from ``start`` as the calendar page shows them."""
+    overrides = overrides_between(start, start + timedelta(days=count))
+    days = []
+    for offset in range(count):
+        day = start + timedelta(days=offset)
+        days.append(
+            {
+                "day": day,
+                "weekday": workdays.WEEKDAY_LABELS[day.weekday()],
+                "work": workdays.is_workday(day, overrides),
+                "override": day in overrides,
+                "guessed": day not in overrides and not workdays.covered(day),
+            }
+        )
+    return days

@@ -15,7 +15,7 @@ urlpatterns = [
     path("recognition/mine/<int:pk>/assessment/", views.assessment_new, name="assessment_new"),
     path("recognition/recognitions/<int:pk>/letter.pdf", views.letter_pdf, name="letter"),
     # The bureau.
-    path("recognition/", views_bureau.home, name="bureau"),
+    path("recognition/calls/", views_bureau.home, name="bureau"),
     path("recognition/calls/<int:pk>/", views_bureau.call_page, name="call"),
     path("recognition/calls/<int:pk>/propose/", views_bureau.propose, name="propose"),
     path("recognition/calls/<int:pk>/publish/", views_bureau.publish, name="publish"),

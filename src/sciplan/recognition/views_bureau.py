@@ -3,7 +3,7 @@ the annual assessment (experts grade assessments too)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -16,7 +16,7 @@ from sciplan.accounts.roles import Role
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call
-from sciplan.core import audit, clock, storage, workdays
+from sciplan.core import audit, clock, storage
 from sciplan.core.errors import DomainError
 from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip
@@ -262,16 +262,12 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, "工作日历已更新。")
             return redirect("recognition:calendar")
     today = clock.local(clock.now()).date()
-    overrides = calendar.overrides_between(today, today + timedelta(days=59))
-    upcoming = [
-        {"day": today + timedelta(days=i), "work": workdays.is_workday(today + timedelta(days=i), overrides)}
-        for i in range(60)
-    ]
+    upcoming = calendar.calendar_days(today, 60)
+    guessed_years = sorted({d["day"].year for d in upcoming if d["guessed"]})
     context = {
         "overrides": WorkdayOverride.objects.select_related("updated_by"),
         "upcoming": upcoming,
-        "covered": workdays.covered(today.replace(month=12, day=31)),
-        "year": today.year,
+        "guessed_years": guessed_years,
         "data": request.POST,
         "errors": errors,
     }
