@@ -144,8 +144,8 @@ def test_worklist_countdown_shows_the_recommenders_own_extension(submitted_2024,
         recommender=personas.county.recommender,
     )
     with time_machine.travel(at(2024, 8, 9, 17, 0), tick=False):
-        own = web_as("county").get(f"/recommend/?call={call_2024.pk}").content.decode()
-        other = web_as("county_b").get(f"/recommend/?call={call_2024.pk}").content.decode()
+        own = web_as("county").get(f"/recommend/worklist/?call={call_2024.pk}").content.decode()
+        other = web_as("county_b").get(f"/recommend/worklist/?call={call_2024.pk}").content.decode()
 
     assert "2024年08月12日 18:00:00" in own
     assert "剩余3天1小时0分" in own

@@ -105,7 +105,7 @@ def test_summary_exports_by_jurisdiction_and_the_bureau(world, web_as):
 
 
 def test_worklist_lists_only_the_own_jurisdiction(world, web_as):
-    pages = {name: web_as(name).get("/recommend/") for name in PERSONAS}
+    pages = {name: web_as(name).get("/recommend/worklist/") for name in PERSONAS}
     seen = {
         name: [
             side

@@ -32,7 +32,7 @@ def extra_applicants(count: int, recommender) -> list:
 
 def worklist_queries(client) -> int:
     with CaptureQueriesContext(connection) as captured:
-        response = client.get("/recommend/")
+        response = client.get("/recommend/worklist/")
     assert response.status_code == 200
     return len(captured)
 
@@ -61,10 +61,10 @@ def test_worklist_counts_by_state_and_filters(call, personas, web_as):
     application_in_state(call, personas.applicant_xinghu, "accepted", direction="生物医药")
     client = web_as("county")
 
-    everything = client.get("/recommend/")
-    accepted = client.get("/recommend/", {"status": "accepted"}).content.decode()
-    by_uscc = client.get("/recommend/", {"q": personas.applicant.unit.uscc}).content.decode()
-    by_name = client.get("/recommend/", {"q": "岳阳市生物医药创新联合体"}).content.decode()
+    everything = client.get("/recommend/worklist/")
+    accepted = client.get("/recommend/worklist/", {"status": "accepted"}).content.decode()
+    by_uscc = client.get("/recommend/worklist/", {"q": personas.applicant.unit.uscc}).content.decode()
+    by_name = client.get("/recommend/worklist/", {"q": "岳阳市生物医药创新联合体"}).content.decode()
 
     assert [(c["code"], c["count"]) for c in everything.context["counts"]] == [
         ("submitted", 1),
@@ -79,9 +79,9 @@ def test_worklist_counts_by_state_and_filters(call, personas, web_as):
 def test_worklist_shows_the_letter_banner_until_uploaded(call, personas, web_as):
     client = web_as("county")
 
-    before = client.get("/recommend/").content.decode()
+    before = client.get("/recommend/worklist/").content.decode()
     upload_pdf_letter(call, personas.county)
-    after = client.get("/recommend/").content.decode()
+    after = client.get("/recommend/worklist/").content.decode()
 
     assert "未上传推荐函：市科技局将不予受理" in before
     assert "未上传推荐函：市科技局将不予受理" not in after
@@ -89,8 +89,8 @@ def test_worklist_shows_the_letter_banner_until_uploaded(call, personas, web_as)
 
 
 def test_worklist_links_pending_registrations_for_the_recommender_only(call, personas, web_as):
-    county = web_as("county").get("/recommend/")
-    finance = web_as("finance").get("/recommend/")
+    county = web_as("county").get("/recommend/worklist/")
+    finance = web_as("finance").get("/recommend/worklist/")
 
     assert county.context["pending_units"] == 1
     assert "/accounts/units/pending/" in county.content.decode()
@@ -100,7 +100,7 @@ def test_worklist_links_pending_registrations_for_the_recommender_only(call, per
 def test_home_of_recommender_and_finance_is_the_worklist(call, personas, web_as):
     answers = {name: web_as(name).get("/").headers.get("Location") for name in ("county", "finance")}
 
-    assert answers == {"county": "/recommend/", "finance": "/recommend/"}
+    assert answers == {"county": "/recommend/worklist/", "finance": "/recommend/worklist/"}
 
 
 def test_recommend_form_error_keeps_what_was_typed(call, personas, web_as):

@@ -1,10 +1,13 @@
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from sciplan.recommendations import views
 
 app_name = "recommendations"
 urlpatterns = [
-    path("", views.worklist, name="worklist"),
+    # The work list has its own segment so the menu does not mark it current on the letter page too.
+    path("", RedirectView.as_view(pattern_name="recommendations:worklist", query_string=True)),
+    path("worklist/", views.worklist, name="worklist"),
     path("applications/<int:pk>/", views.detail, name="detail"),
     path("applications/<int:pk>/act/<str:action>/", views.act, name="act"),
     path("applications/<int:pk>/credit/", views.credit, name="credit"),
