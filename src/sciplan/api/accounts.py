@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Router
 
 from sciplan.accounts import services
 from sciplan.accounts.models import Unit
 from sciplan.api import auth
+from sciplan.api.auth import ApiRequest
 from sciplan.api.schemas import TokenIn, TokenOut, UnitDecisionIn, UnitOut, UnitRegisterIn, errors
 from sciplan.core.errors import DomainError
 from sciplan.core.http import client_ip
@@ -54,7 +55,7 @@ def unit_out(unit: Unit) -> dict:
     ),
     response={201: TokenOut, **errors(401, 422, 429)},
 )
-def auth_token_create(request: HttpRequest, payload: TokenIn):
+def auth_token_create(request: ApiRequest, payload: TokenIn):
     raw, token = auth.sign_in(
         request, username=payload.username, password=payload.password, otp=payload.otp, name=payload.name
     )
@@ -73,7 +74,7 @@ def auth_token_create(request: HttpRequest, payload: TokenIn):
     description="吊销本次请求所用的令牌，之后用它的请求一律返回 401。",
     response={204: None, **errors(401)},
 )
-def auth_token_revoke(request: HttpRequest):
+def auth_token_revoke(request: ApiRequest):
     auth.revoke(request.api_token, ip=client_ip(request))
     return HttpResponse(status=204)
 
@@ -91,7 +92,7 @@ REGISTER_FIELD_NAMES = {"recommender": "recommender_id"}
     ),
     response={201: UnitOut, **errors(422)},
 )
-def unit_register(request: HttpRequest, payload: UnitRegisterIn):
+def unit_register(request: ApiRequest, payload: UnitRegisterIn):
     data = payload.dict()
     data["recommender"] = data.pop("recommender_id")
     try:
@@ -99,8 +100,7 @@ def unit_register(request: HttpRequest, payload: UnitRegisterIn):
     except DomainError as exc:
         exc.field_errors = {REGISTER_FIELD_NAMES.get(k, k): v for k, v in exc.field_errors.items()}
         raise
-    unit = Unit.objects.select_related("recommender").get(pk=user.unit_id)
-    return 201, unit_out(unit)
+    return 201, unit_out(Unit.objects.select_related("recommender").get(users=user))
 
 
 @router.post(
@@ -113,7 +113,7 @@ def unit_register(request: HttpRequest, payload: UnitRegisterIn):
     ),
     response={200: UnitOut, **errors(401, 404, 409, 422)},
 )
-def unit_approve(request: HttpRequest, unit_id: int, payload: UnitDecisionIn):
+def unit_approve(request: ApiRequest, unit_id: int, payload: UnitDecisionIn):
     unit = services.get_unit_for_review(request.auth, unit_id)
     unit = services.approve_unit(
         unit, by=request.auth, approve=payload.approve, reason=payload.reason, ip=client_ip(request)

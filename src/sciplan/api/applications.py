@@ -7,19 +7,21 @@ API enforces the same permissions, deadlines and validation.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any, cast
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from sciplan.api.auth import ApiRequest
 from sciplan.api.schemas import (
     ApplicationCreateIn,
     ApplicationDetail,
     ApplicationPage,
     ApplicationPatch,
+    ApplicationPatchBase,
     AttachmentOut,
     EligibilityOut,
     HistoryOut,
@@ -84,7 +86,7 @@ class ListFilter(Schema):
     ),
     response={200: ApplicationPage, **errors(401, 422)},
 )
-def application_list(request: HttpRequest, filters: Query[ListFilter]):
+def application_list(request: ApiRequest, filters: Query[ListFilter]):
     qs = queries.applications_for(request.auth)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -102,7 +104,7 @@ def application_list(request: HttpRequest, filters: Query[ListFilter]):
     description="为本单位在指定批次新建一份申报书（草稿）。每个单位在同一批次只能有一份有效申报书（409）；申报截止后不能新建（409）。",
     response={201: ApplicationDetail, **errors(401, 403, 404, 409, 422)},
 )
-def application_create(request: HttpRequest, payload: ApplicationCreateIn):
+def application_create(request: ApiRequest, payload: ApplicationCreateIn):
     call = Call.objects.filter(pk=payload.call_id).first()
     if call is None:
         raise NotFound("没有这个申报批次。")
@@ -120,7 +122,7 @@ def application_create(request: HttpRequest, payload: ApplicationCreateIn):
     ),
     response={200: ApplicationDetail, **errors(401, 404)},
 )
-def application_get(request: HttpRequest, application_id: int):
+def application_get(request: ApiRequest, application_id: int):
     return _detail(request.auth, application_id)
 
 
@@ -181,10 +183,11 @@ class _Refused(Exception):
     ),
     response={200: ApplicationDetail, **errors(401, 403, 404, 409, 422)},
 )
-def application_update(request: HttpRequest, application_id: int, payload: ApplicationPatch):  # type: ignore[valid-type]
+def application_update(request: ApiRequest, application_id: int, payload: ApplicationPatch):  # type: ignore[valid-type]
     user = request.auth
+    patch: ApplicationPatchBase = payload
     application = queries.get_application_for(user, application_id)
-    groups, field_errors = _by_section(payload, application.call)
+    groups, field_errors = _by_section(patch, application.call)
     conflicts: dict[str, Any] = {}
     current_version = None
     try:
@@ -192,7 +195,7 @@ def application_update(request: HttpRequest, application_id: int, payload: Appli
             for section, data in groups.items():
                 try:
                     services.save_section(
-                        application, section, data, base_version=payload.version, by=user, partial_ok=False
+                        application, section, data, base_version=patch.version, by=user, partial_ok=False
                     )
                 except ValidationFailed as exc:
                     field_errors.update({_api_name(k): v for k, v in exc.field_errors.items()})
@@ -221,7 +224,7 @@ def application_update(request: HttpRequest, application_id: int, payload: Appli
     description="按本批次规则逐条检查：硬性条件全部满足才能提交；提示项仅供参考。随时可查，不改变任何内容。",
     response={200: EligibilityOut, **errors(401, 404)},
 )
-def eligibility_check(request: HttpRequest, application_id: int):
+def eligibility_check(request: ApiRequest, application_id: int):
     application = queries.application_detail(request.auth, application_id)
     now = clock.now()
     results = eligibility.check_application(application, at=now)
@@ -253,7 +256,7 @@ def eligibility_check(request: HttpRequest, application_id: int):
     ),
     response={200: TransitionOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def application_transition(request: HttpRequest, application_id: int, payload: TransitionIn):
+def application_transition(request: ApiRequest, application_id: int, payload: TransitionIn):
     user = request.auth
     application = queries.get_application_for(user, application_id)
     actions.perform(
@@ -279,7 +282,7 @@ def application_transition(request: HttpRequest, application_id: int, payload: T
     description="申报书的每一次状态变化（谁、何时、从何状态到何状态、意见）及每个提交版本的回执编号。",
     response={200: HistoryOut, **errors(401, 404)},
 )
-def application_history(request: HttpRequest, application_id: int):
+def application_history(request: ApiRequest, application_id: int):
     application = queries.get_application_for(request.auth, application_id)
     versions = list(application.versions.order_by("number"))
     receipts = {v.number: v.receipt_no for v in versions}
@@ -319,7 +322,7 @@ def application_history(request: HttpRequest, application_id: int):
     ),
     response={201: MemberCreated, **errors(401, 403, 404, 409, 422)},
 )
-def member_create(request: HttpRequest, application_id: int, payload: MemberIn):
+def member_create(request: ApiRequest, application_id: int, payload: MemberIn):
     application = queries.get_application_for(request.auth, application_id)
     result = services.add_member(application, payload.dict(exclude_unset=True), by=request.auth)
     return 201, {**member_out(result.member, reveal=True), "confirm_token": result.confirm_token}
@@ -335,7 +338,7 @@ def member_create(request: HttpRequest, application_id: int, payload: MemberIn):
     ),
     response={200: MemberCreated, **errors(401, 403, 404, 409, 422)},
 )
-def member_update(request: HttpRequest, application_id: int, member_id: int, payload: MemberPatch):
+def member_update(request: ApiRequest, application_id: int, member_id: int, payload: MemberPatch):
     application = queries.get_application_for(request.auth, application_id)
     member = queries.get_member_for(request.auth, application, member_id)
     data = payload.dict(exclude_unset=True)
@@ -351,7 +354,7 @@ def member_update(request: HttpRequest, application_id: int, member_id: int, pay
     description="删除一家成员单位及其合作协议附件（已被提交版本引用的附件保留备查）。",
     response={204: None, **errors(401, 403, 404, 409)},
 )
-def member_delete(request: HttpRequest, application_id: int, member_id: int):
+def member_delete(request: ApiRequest, application_id: int, member_id: int):
     application = queries.get_application_for(request.auth, application_id)
     member = queries.get_member_for(request.auth, application, member_id)
     services.delete_member(member, by=request.auth)
@@ -366,7 +369,7 @@ def member_delete(request: HttpRequest, application_id: int, member_id: int):
     description="成员单位凭牵头单位转交的一次性确认令牌确认参与联合体，须填写确认人姓名。令牌用后即失效。无需登录。",
     response={200: MemberConfirmOut, **errors(404, 409, 422)},
 )
-def member_confirm(request: HttpRequest, payload: MemberConfirmIn):
+def member_confirm(request: ApiRequest, payload: MemberConfirmIn):
     member = services.confirm_member(
         payload.token, confirmer_name=payload.confirmer_name, ip=client_ip(request)
     )
@@ -396,7 +399,7 @@ def _platform(user, application: Application, platform_id: int) -> RdPlatform:
     description="添加牵头单位的一个研发平台；平台证书通过 attachment_upload（kind=platform_certificate, platform_id）上传。",
     response={201: PlatformOut, **errors(401, 403, 404, 409, 422)},
 )
-def platform_create(request: HttpRequest, application_id: int, payload: PlatformIn):
+def platform_create(request: ApiRequest, application_id: int, payload: PlatformIn):
     application = queries.get_application_for(request.auth, application_id)
     platform = services.add_platform(application, payload.dict(), by=request.auth)
     return 201, platform_out(platform)
@@ -409,7 +412,7 @@ def platform_create(request: HttpRequest, application_id: int, payload: Platform
     description="部分修改一个研发平台，须带上修改所基于的平台 version（他人已修改时返回 409）。",
     response={200: PlatformOut, **errors(401, 403, 404, 409, 422)},
 )
-def platform_update(request: HttpRequest, application_id: int, platform_id: int, payload: PlatformPatch):
+def platform_update(request: ApiRequest, application_id: int, platform_id: int, payload: PlatformPatch):
     application = queries.get_application_for(request.auth, application_id)
     platform = _platform(request.auth, application, platform_id)
     data = payload.dict(exclude_unset=True)
@@ -425,7 +428,7 @@ def platform_update(request: HttpRequest, application_id: int, platform_id: int,
     description="删除一个研发平台及其证书附件（已被提交版本引用的附件保留备查）。",
     response={204: None, **errors(401, 403, 404, 409)},
 )
-def platform_delete(request: HttpRequest, application_id: int, platform_id: int):
+def platform_delete(request: ApiRequest, application_id: int, platform_id: int):
     application = queries.get_application_for(request.auth, application_id)
     services.delete_platform(_platform(request.auth, application, platform_id), by=request.auth)
     return HttpResponse(status=204)
@@ -453,7 +456,7 @@ def _attachment(user, application_id: int, attachment_id: int) -> Attachment:
     response={201: AttachmentOut, **errors(401, 403, 404, 409, 422)},
 )
 def attachment_upload(
-    request: HttpRequest,
+    request: ApiRequest,
     application_id: int,
     kind: Form[str],
     file: File[UploadedFile],
@@ -464,7 +467,7 @@ def attachment_upload(
     attachment = services.upload_attachment(
         application,
         kind=kind,
-        fileobj=file.file,
+        fileobj=cast(IO[bytes], file.file),
         filename=file.name or "",
         by=request.auth,
         member_id=member_id,
@@ -488,7 +491,7 @@ def attachment_upload(
         }
     },
 )
-def attachment_download(request: HttpRequest, application_id: int, attachment_id: int):
+def attachment_download(request: ApiRequest, application_id: int, attachment_id: int):
     attachment = _attachment(request.auth, application_id, attachment_id)
     audit.record(
         "attachment.download",
@@ -511,7 +514,7 @@ def attachment_download(request: HttpRequest, application_id: int, attachment_id
     description="删除一个附件。已被提交版本引用的附件只从当前草稿中移除，原文件保留备查。",
     response={204: None, **errors(401, 403, 404, 409)},
 )
-def attachment_delete(request: HttpRequest, application_id: int, attachment_id: int):
+def attachment_delete(request: ApiRequest, application_id: int, attachment_id: int):
     attachment = _attachment(request.auth, application_id, attachment_id)
     if attachment.removed_at is not None:
         raise NotFound()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -40,6 +41,14 @@ class LockedOut(DomainError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ApiRequest(HttpRequest):
+    """What an operation receives: after :class:`TokenAuth`, ``auth`` is the user and ``api_token`` the
+    token row (for annotations only; ninja passes Django's request)."""
+
+    auth: Any
+    api_token: ApiToken
 
 
 def hash_token(raw: str) -> str:

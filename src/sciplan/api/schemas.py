@@ -382,7 +382,7 @@ def _section_fields(*, output: bool) -> dict[str, Any]:
     for section in SECTIONS:
         for name in section.fields:
             model_field = Application._meta.get_field(name)
-            label = f"{model_field.verbose_name}（{section.title}）"
+            label = f"{getattr(model_field, 'verbose_name', name)}（{section.title}）"
             if name == "industry":
                 fields["industry_id"] = (int | None, Field(None, description=f"{label}，产业编号"))
                 continue
@@ -396,16 +396,17 @@ def _section_fields(*, output: bool) -> dict[str, Any]:
 
 ApplicationFields = create_model("ApplicationFields", __base__=Schema, **_section_fields(output=True))
 
+
+class ApplicationPatchBase(Schema):
+    version: int = Field(description="修改所基于的版本号（取自 application_get 的 version）")
+    recommender_id: int | None = Field(None, description="推荐单位编号（基本信息）")
+    finances: list[FinanceYearIn] | None = Field(
+        None, description="近三年营业收入与研发投入（牵头单位），只需列出要修改的年度"
+    )
+
+
 ApplicationPatch = create_model(
-    "ApplicationPatch",
-    __base__=Schema,
-    version=(int, Field(description="修改所基于的版本号（取自 application_get 的 version）")),
-    recommender_id=(int | None, Field(None, description="推荐单位编号（基本信息）")),
-    finances=(
-        list[FinanceYearIn] | None,
-        Field(None, description="近三年营业收入与研发投入（牵头单位），只需列出要修改的年度"),
-    ),
-    **_section_fields(output=False),
+    "ApplicationPatch", __base__=ApplicationPatchBase, **_section_fields(output=False)
 )
 ApplicationPatch.__doc__ = (
     "只需列出要修改的字段。未列出的字段不变；status、lead_unit 等不可修改的字段会被忽略。"
