@@ -62,13 +62,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     error_id = uuid.uuid4().hex[:12]
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message, "error_id": error_id}, status=status)
-    return render(
-        request,
-        "core/error.html",
-        {"status": status, "title": title, "message": message, "error_id": error_id},
-        status=status,
-    )
+        response = JsonResponse({"detail": message, "error_id": error_id}, status=status)
+    else:
+        response = render(
+            request,
+            "core/error.html",
+            {"status": status, "title": title, "message": message, "error_id": error_id},
+            status=status,
+        )
+    response["X-Error-Id"] = error_id  # the same id goes to the log, so support can find the traceback
+    return response
 
 
 def bad_request(request, exception=None):
