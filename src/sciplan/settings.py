@@ -248,6 +248,7 @@ RATE_LIMITS = [
     ("*objection*", "POST", env_int("SCIPLAN_RATE_OBJECTION", 5), 3600, "ip"),
     ("*export*", "GET,POST", env_int("SCIPLAN_RATE_EXPORT", 30), 300, "user"),
     ("*summary_table*", "GET,POST", env_int("SCIPLAN_RATE_EXPORT", 30), 300, "user"),
+    ("recommendations:summary", "GET", env_int("SCIPLAN_RATE_EXPORT", 30), 300, "user"),
 ]
 API_TOKEN_HOURS = env_int("SCIPLAN_API_TOKEN_HOURS", 8)
 # The most requests one process works on at once; beyond it clients get a fast 503 with Retry-After.
