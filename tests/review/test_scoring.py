@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -160,3 +161,17 @@ def test_an_expert_sees_other_scores_only_after_submitting(under_review, persona
 
     assert [s.total for s in before.context["others"]] == []
     assert [s.total for s in after.context["others"]] == [D("50.00")]
+
+
+def test_ranking_export_keeps_formula_like_text_inert():
+    from openpyxl import load_workbook
+
+    from sciplan.review.exporters import ranking_xlsx
+
+    row = {**_row(1, "80.00").__dict__, "rank": 1, "lead_unit": '=HYPERLINK("http://x","点我")'}
+    data = ranking_xlsx([row], title="评审排名")
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    cell = sheet.cell(row=2, column=4)
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x","点我")', "s")
+    assert [c.value for c in sheet[1]][:3] == ["名次", "并列", "联合体名称"]

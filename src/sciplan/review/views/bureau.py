@@ -94,6 +94,10 @@ def _render_application(request, application, *, errors=None, form="", data=None
         "letter": services.letter_of(application),
         "papers": queries.papers_of(application),
         "checklist": services.checklist_items(application.call),
+        "uploaded": {
+            f"att_{kind}"
+            for kind in application.attachments.filter(removed_at__isnull=True).values_list("kind", flat=True)
+        },
         "formal_reviews": application.formal_reviews.select_related("reviewed_by"),
         "visits": SiteVisit.objects.filter(application=application).prefetch_related("files"),
         "conclusions": VisitConclusion.choices,
