@@ -107,3 +107,16 @@ def test_paper_receipt_page_keeps_input_and_shows_the_error(recommended, persona
     assert response.status_code == 422
     assert "请填写正确的接收日期（年-月-日）。" in body
     assert 'value="王五"' in body
+
+
+def test_a_refused_formal_pass_is_kept_in_the_audit_log(recommended, personas):
+    from sciplan.core.models import AuditEvent
+
+    with pytest.raises(Conflict):
+        services.record_formal_review(
+            recommended, checklist=_all_checked(recommended), outcome="pass", by=personas.bureau
+        )
+
+    assert list(
+        AuditEvent.objects.filter(event_type="application.refused").values_list("outcome", flat=True)
+    ) == ["refused"]

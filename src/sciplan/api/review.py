@@ -13,6 +13,7 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from sciplan.applications.queries import get_application_for
+from sciplan.core import audit
 from sciplan.core.http import client_ip
 from sciplan.review import experts as pool
 from sciplan.review import panels, scoring, services
@@ -298,6 +299,9 @@ def expert_list(request, field: str = "", active: bool | None = None, limit: int
     experts = [e for e in qs if not field or field in e.fields]
     start = max(offset, 0)
     experts = experts[start : start + min(max(limit, 1), 500)]
+    audit.record(
+        "review.expert_contacts_view", actor=user, object_type="review.expert", detail={"count": len(experts)}
+    )
     return [_expert_out(user, e) for e in experts]
 
 

@@ -86,6 +86,8 @@ def submit_score(
         if locked.expert.user_id != by.pk or locked.status != AssignmentStatus.ACTIVE:
             raise NotFound()
         application = locked.application
+        # Confirming locks the call row too, so a score and a confirmation never interleave.
+        Call.objects.select_for_update().filter(pk=application.call_id).first()
         if Ranking.objects.filter(call_id=application.call_id).exists():
             raise Conflict("评审排名已确认，评分不能再提交或修改。", code="ranking_confirmed")
         if application.status != Status.UNDER_REVIEW:

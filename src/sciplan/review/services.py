@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from sciplan.accounts.roles import Role
 from sciplan.applications.actions import perform, register_action
 from sciplan.applications.models import Application, AttachmentKind
-from sciplan.applications.workflow import Action, Status, register_guard, transition
+from sciplan.applications.workflow import Action, Status, check, register_guard, transition
 from sciplan.calls.models import Call, Recommender
 from sciplan.core import audit, clock, filetypes, storage
 from sciplan.core.errors import NotFound, ValidationFailed
@@ -178,9 +178,22 @@ def _parse_deadline(raw: Any) -> datetime:
     return value
 
 
+def refuse_early(
+    application: Application, action: str, *, by, reason: str = "", ip: str | None = None
+) -> None:
+    """Let ``transition`` refuse *outside* our transaction, so its audit record of the refusal is kept.
+
+    The services below wrap a transition and their own rows in one transaction; a refusal raised inside
+    it would roll back the refusal's audit event too.
+    """
+    if check(application, action, by=by, reason=reason) is not None:
+        transition(application, action, by=by, reason=reason, ip=ip)
+
+
 def _formal_return(application, *, by, reason, idempotency_key, ip, payload):
     """``formal_return``: set the correction deadline and send the application back, atomically."""
     deadline = _parse_deadline((payload or {}).get("deadline"))
+    refuse_early(application, Action.FORMAL_RETURN, by=by, reason=reason, ip=ip)
     with transaction.atomic():
         result = transition(
             application, Action.FORMAL_RETURN, by=by, reason=reason, idempotency_key=idempotency_key, ip=ip
@@ -223,6 +236,9 @@ def record_formal_review(
         message = "审查清单尚有未勾选项：" + "、".join(unchecked) + "。"
         raise ValidationFailed(message, field_errors={"checklist": message})
     payload = {"deadline": deadline} if outcome == FormalOutcome.RETURN else {}
+    if outcome == FormalOutcome.RETURN:
+        _parse_deadline(deadline)  # a bad deadline is a field error before anything else
+    refuse_early(application, OUTCOME_ACTION[FormalOutcome(outcome)], by=by, reason=reason, ip=ip)
     with transaction.atomic():
         moved = perform(
             application, OUTCOME_ACTION[FormalOutcome(outcome)], by=by, reason=reason, ip=ip, payload=payload

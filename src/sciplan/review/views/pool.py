@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from sciplan.core import storage
+from sciplan.core import audit, storage
 from sciplan.core.errors import DomainError, NotFound
 from sciplan.review import experts as pool
 from sciplan.review.models import Expert
@@ -28,6 +28,12 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     for expert in page:
         expert.field_names = [names.get(code, code) for code in expert.fields]
         expert.contact = pool.contact_for(request.user, expert)
+    audit.record(
+        "review.expert_contacts_view",
+        actor=request.user,
+        object_type="review.expert",
+        detail={"page": page.number},
+    )
     return render(request, "review/experts.html", {"page": page, "q": q})
 
 
