@@ -128,7 +128,7 @@
       window.clearTimeout(retryTimer);
       retryTimer = window.setTimeout(save, RETRY);
     }
-    function save() {
+    function save(leaving) {
       window.clearTimeout(timer);
       if (conflict) return Promise.resolve();
       if (saving) { again = true; return Promise.resolve(); }
@@ -159,6 +159,7 @@
         method: "POST",
         body: body,
         credentials: "same-origin",
+        keepalive: leaving === true,  // a save started as the page goes away still reaches the server
         headers: { "X-Autosave": "1", "Accept": "application/json", "X-CSRFToken": csrf },
       }).then(function (resp) {
         var json = (resp.headers.get("Content-Type") || "").indexOf("application/json") >= 0;
@@ -269,6 +270,8 @@
     function onEdit(e) {
       var el = e.target;
       if (!el.name || skip(el.name) || !form.contains(el)) return;
+      // Text fields report every keystroke as "input"; their "change" on leaving the field adds nothing.
+      if (e.type === "change" && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && /^(text|tel|email)$/.test(el.type)))) return;
       dirty.add(el.name);
       storeLocal(el.name);
       refreshDerived();
@@ -287,9 +290,12 @@
     });
     window.addEventListener("online", function () { showOffline(false); save(); });
     window.addEventListener("offline", function () { if (dirty.size) { showOffline(true); setState("离线，已在本机暂存", "error"); } });
-    window.addEventListener("beforeunload", function (e) {
-      if (dirty.size || saving) { e.preventDefault(); e.returnValue = ""; }
+    // Leaving the page (closing the tab, following a link, switching apps on a phone) saves at once;
+    // whatever does not make it is still in this browser and is restored on the next visit.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden" && dirty.size && !saving) save(true);
     });
+    window.addEventListener("pagehide", function () { if (dirty.size && !saving) save(true); });
 
     // --- restoring on load ---
     function restore() {
