@@ -147,3 +147,12 @@ def test_member_confirm_with_unknown_token_is_404(anonymous, db):
     response = anonymous.post("/members/confirm", {"token": "no-such-token", "confirmer_name": "张三"})
 
     assert response.status_code == 404
+
+
+def test_upload_without_file_or_with_unknown_kind_is_422_per_field(complete_application, api_as):
+    response = api_as("applicant").upload(
+        f"/applications/{complete_application.pk}/attachments", {"kind": "x"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"kind": "请从允许的选项中选择。", "file": "此项为必填项。"}

@@ -7,7 +7,7 @@ API enforces the same permissions, deadlines and validation.
 
 from __future__ import annotations
 
-from typing import IO, Any, cast
+from typing import IO, Annotated, Any, cast
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -44,7 +44,7 @@ from sciplan.api.schemas import (
     version_out,
 )
 from sciplan.applications import actions, eligibility, queries, services
-from sciplan.applications.models import Application, Attachment, RdPlatform, StatusEvent
+from sciplan.applications.models import Application, Attachment, AttachmentKind, RdPlatform, StatusEvent
 from sciplan.applications.sections import SECTIONS
 from sciplan.applications.workflow import Action, Status
 from sciplan.calls.models import Call
@@ -458,10 +458,10 @@ def _attachment(user, application_id: int, attachment_id: int) -> Attachment:
 def attachment_upload(
     request: ApiRequest,
     application_id: int,
-    kind: Form[str],
-    file: File[UploadedFile],
-    member_id: Form[int | None] = None,
-    platform_id: Form[int | None] = None,
+    kind: Annotated[AttachmentKind, Form(description="附件类型代码")],
+    file: Annotated[UploadedFile, File(description="文件；格式按内容识别，单个文件大小有上限")],
+    member_id: Annotated[int | None, Form(description="成员单位编号（合作协议必填）")] = None,
+    platform_id: Annotated[int | None, Form(description="研发平台编号（平台证书必填）")] = None,
 ):
     application = queries.get_application_for(request.auth, application_id)
     attachment = services.upload_attachment(

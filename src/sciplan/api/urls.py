@@ -86,7 +86,10 @@ def domain_error(request: HttpRequest, exc: DomainError):
 def validation_error(request: HttpRequest, exc: ValidationError):
     errors: dict[str, str] = {}
     for item in exc.errors:
-        loc = [str(p) for p in item.get("loc", []) if p not in ("body", "payload", "query", "path", "form")]
+        loc = [str(p) for p in item.get("loc", [])]
+        if loc[:1] == ["file"]:  # ninja's source of an uploaded file; the field itself follows
+            loc = loc[1:]
+        loc = [p for p in loc if p not in ("body", "payload", "query", "path", "form")]
         errors[".".join(loc) or "body"] = _chinese(item)
     return api.create_response(
         request, {"detail": "请求内容有误。", "code": "validation", "errors": errors}, status=422
