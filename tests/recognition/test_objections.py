@@ -172,3 +172,32 @@ def test_objector_identity_is_for_bureau_staff_only(published, personas):
 
     assert statuses == {"applicant": 404, "county": 404, "finance": 404, "admin": 404}
     assert "13912345678" in bureau.get(url).content.decode()
+
+
+def test_objections_from_one_source_are_limited_per_hour(published):
+    from sciplan.recognition.services import OBJECTIONS_PER_SOURCE_PER_HOUR, TooManyObjections
+
+    notice, (application,) = published(1)
+    with time_machine.travel(at(2024, 10, 8, 10, 0), tick=False):
+        for _ in range(OBJECTIONS_PER_SOURCE_PER_HOUR):
+            services.file_objection(notice, person(application), ip="203.0.113.7")
+        with pytest.raises(TooManyObjections) as caught:
+            services.file_objection(notice, person(application), ip="203.0.113.7")
+        other_source = services.file_objection(notice, person(application), ip="203.0.113.8")
+
+    assert caught.value.status == 429
+    assert other_source.ip == "203.0.113.8"
+    assert Objection.objects.count() == OBJECTIONS_PER_SOURCE_PER_HOUR + 1
+
+
+def test_bureau_list_shows_the_objector_masked(published, personas, call):
+    notice, (application,) = published(1)
+    with time_machine.travel(at(2024, 10, 8, 10, 0), tick=False):
+        services.file_objection(notice, person(application))
+    client = Client()
+    client.force_login(personas.bureau)
+
+    html = client.get(reverse("recognition:call", args=[call.pk])).content.decode()
+
+    assert "张* 139****5678" in html
+    assert "13912345678" not in html

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from sciplan.applications.models import Application
 from sciplan.calls.models import Call, Industry
+from sciplan.core.masking import mask_phone
 
 
 class WorkdayOverride(models.Model):
@@ -170,8 +171,12 @@ class Objection(models.Model):
         return self.receipt_no
 
     @property
-    def objector_label(self) -> str:
-        return self.objector_name if self.objector_kind == ObjectorKind.PERSON else self.unit_name
+    def masked_objector(self) -> str:
+        """The objector as lists show them: a person's name and mobile masked, a unit by its name."""
+        if self.objector_kind == ObjectorKind.UNIT:
+            return self.unit_name
+        name = self.objector_name[:1] + "*" * max(len(self.objector_name) - 1, 1)
+        return f"{name} {mask_phone(self.objector_mobile)}"
 
 
 class Recognition(models.Model):

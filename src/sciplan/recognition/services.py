@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from contextlib import contextmanager
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,7 +23,7 @@ from sciplan.applications.models import Application
 from sciplan.applications.workflow import Action, Status, transition
 from sciplan.calls.models import Call
 from sciplan.core import audit, clock, filetypes, storage
-from sciplan.core.errors import Conflict, DeadlinePassed, NotAllowed, NotFound, ValidationFailed
+from sciplan.core.errors import Conflict, DeadlinePassed, DomainError, NotAllowed, NotFound, ValidationFailed
 from sciplan.core.notifications import notify
 from sciplan.recognition import calendar
 from sciplan.recognition.models import (
@@ -40,6 +40,16 @@ from sciplan.recognition.models import (
 )
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A public form: one source may file this many objections to one notice per hour (flooding the bureau
+# with copies is not an objection). Genuine objectors rarely file more than one or two.
+OBJECTIONS_PER_SOURCE_PER_HOUR = 5
+
+
+class TooManyObjections(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
 ALLOWED_KINDS = ("pdf", "jpeg", "png", "docx", "xlsx")
 NAME_PATTERN = re.compile(r"^岳阳市\S{2,30}创新联合体$")
 
@@ -313,6 +323,12 @@ def file_objection(notice: PublicNotice, data: dict[str, Any], *, ip: str | None
         raise DeadlinePassed("公示尚未开始，暂不受理异议。", field_errors={"content": "公示尚未开始。"})
     if errors:
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    if ip and (
+        Objection.objects.filter(notice=notice, ip=ip, submitted_at__gt=moment - timedelta(hours=1)).count()
+        >= OBJECTIONS_PER_SOURCE_PER_HOUR
+    ):
+        message = "同一来源提交异议过于频繁，请一小时后再试，或直接联系市科技局基础研究科。"
+        raise TooManyObjections(message, field_errors={"content": message})
     objection = Objection.objects.create(
         notice=notice,
         application=entry.application,
