@@ -27,7 +27,7 @@ def _parse_local(raw: str) -> datetime | None:
 
 @login_required
 def extensions(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.BUREAU:
+    if getattr(request.user, "role", None) != Role.BUREAU:
         raise Http404
     calls = list(Call.objects.order_by("-opens_at"))
     errors: dict[str, str] = {}
@@ -50,7 +50,7 @@ def extensions(request: HttpRequest) -> HttpResponse:
             rec = None
         elif posted["stage"] == Stage.RECOMMEND:
             unit = None
-        if not errors:
+        if call is not None and not errors:
             try:
                 grant_extension(
                     call,

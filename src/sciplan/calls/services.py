@@ -60,7 +60,7 @@ def grant_extension(
         original = base_deadline(call, stage)
         if until <= original:
             errors["until"] = f"延期截止时间须晚于原截止时间{clock.fmt(original)}。"
-    if errors:
+    if errors or until is None:
         raise ValidationFailed("延期信息填写有误，请按提示修改。", field_errors=errors)
     extension = Extension.objects.create(
         call=call, stage=stage, unit=unit, recommender=recommender, until=until, reason=reason, granted_by=by

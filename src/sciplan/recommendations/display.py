@@ -12,7 +12,7 @@ _STANDING = dict(StandingLevel.choices)
 
 def _label(name: str) -> str:
     try:
-        return str(Application._meta.get_field(name).verbose_name)
+        return str(getattr(Application._meta.get_field(name), "verbose_name", name))
     except Exception:  # a field of an older snapshot schema that the model no longer has
         return name
 

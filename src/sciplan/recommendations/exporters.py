@@ -266,7 +266,7 @@ def summary_docx(call: Call, recommender: Recommender, items: list[tuple[Recomme
         for offset in range(span):
             _write(
                 sub.cells[col + offset],
-                COLUMNS[col + offset][1],
+                COLUMNS[col + offset][1] or "",
                 font=TITLE_FONT,
                 size=9,
                 bold=True,

@@ -7,9 +7,12 @@ application, file or export outside it is 404, whoever asks.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -35,7 +38,7 @@ ACTION_TEXT = {
     Action.FINANCE_CONFIRM: None,
     Action.FINANCE_REFUSE: ("reason", "不同意推荐的理由"),
 }
-DONE = {
+DONE: dict[str, str] = {
     Action.ACCEPT: "已受理。",
     Action.RETURN: "已退回修改，申报单位将收到退回理由。",
     Action.DECLINE: "已作出不予推荐的决定。",
@@ -63,14 +66,14 @@ def _scoped(request: HttpRequest) -> None:
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     _scoped(request)
-    user = request.user
+    user: Any = request.user
     try:
         call = queries.current_call(user, request.GET.get("call"))
     except NotFound:
         raise Http404 from None
     filters = {k: request.GET.get(k, "").strip() for k in ("status", "industry", "q")}
     applications = list(queries.worklist(user, call, **filters))
-    context = {
+    context: dict[str, Any] = {
         "call": call,
         "calls": queries.calls_for(user),
         "applications": applications,
@@ -128,7 +131,7 @@ def _detail_context(request: HttpRequest, application, **extra) -> dict:
         "next_rank": len(ranked) + 1,
         "credit_rows": [(code, label, checks.get(code)) for code, label in CreditSource.choices],
         "credit_problem": queries.credit_status(checks),
-        "credit_editable": request.user.role == Role.RECOMMENDER
+        "credit_editable": getattr(request.user, "role", None) == Role.RECOMMENDER
         and application.status in services.CREDIT_EDITABLE,
         "action_forms": _action_forms(application, request.user),
         "deadline": queries.recommend_deadline(application.call, application.recommender),
@@ -228,7 +231,7 @@ def rank(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def letter(request: HttpRequest) -> HttpResponse:
     _scoped(request)
-    user = request.user
+    user: Any = request.user
     try:
         call = queries.current_call(user, request.GET.get("call") or request.POST.get("call"))
     except NotFound:
@@ -243,7 +246,7 @@ def letter(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 services.upload_letter(
-                    call, fileobj=upload, filename=upload.name, by=user, ip=client_ip(request)
+                    call, fileobj=upload, filename=upload.name or "", by=user, ip=client_ip(request)
                 )
             except DomainError as exc:
                 if exc.status == 404:
@@ -267,8 +270,8 @@ def letter(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
+def letter_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user: Any = request.user
     try:
         item = RecommendationLetter.objects.select_related("call").get(pk=pk)
         queries.recommender_for(user, item.call, item.recommender_id)
@@ -283,7 +286,7 @@ def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def summary(request: HttpRequest, call_id: int, fmt: str) -> HttpResponse:
+def summary(request: HttpRequest, call_id: int, fmt: str) -> HttpResponseBase:
     try:
         data, filename, content_type = exporters.export_summary(
             request.user, call_id, fmt, recommender_id=request.GET.get("recommender"), ip=client_ip(request)

@@ -8,7 +8,7 @@ from sciplan.applications.workflow import Status
 
 register = template.Library()
 
-_BADGE = {
+_BADGE: dict[str, str] = {
     Status.SUBMITTED: "badge-warn",
     Status.ACCEPTED: "badge-warn",
     Status.AWAITING_FINANCE: "badge-warn",
