@@ -162,3 +162,12 @@ def test_not_recognized_after_the_notice_needs_a_reason(published, personas):
 
     assert caught.value.message == "“不予认定”须填写理由。"
     assert Application.objects.get(pk=application.pk).status == Status.NOT_RECOGNIZED
+
+
+def test_later_calls_find_the_units_recognition_in_force(recognized, personas):
+    from sciplan.recognition import queries
+
+    (recognition,) = recognized(1)
+
+    assert queries.active_recognition_of_unit(personas.applicant.unit_id) == recognition
+    assert queries.active_recognition_of_unit(personas.applicant_b.unit_id) is None

@@ -108,7 +108,9 @@ class RecognizedOut(Schema):
     recognized_on: date
     year: int
     industry: str | None
+    direction: str
     lead_unit: str
+    lead_unit_uscc: str
     member_units: list[str]
     status: str
     revoked_on: date | None
@@ -170,7 +172,9 @@ def _recognized(r: Recognition) -> dict:
         "recognized_on": r.recognized_on,
         "year": r.year,
         "industry": r.industry.name if r.industry else None,
+        "direction": r.application.direction,
         "lead_unit": r.application.lead_unit.name,
+        "lead_unit_uscc": r.application.lead_unit.uscc,
         "member_units": [m.name for m in r.application.members.all()],
         "status": "revoked" if r.revoked_on else "recognized",
         "revoked_on": r.revoked_on,

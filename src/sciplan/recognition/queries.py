@@ -70,6 +70,15 @@ def recognized(*, year: int | None = None, industry: int | None = None) -> Query
     return qs.order_by("-year", "official_name")
 
 
+def active_recognition_of_unit(unit_id: int) -> Recognition | None:
+    """The unit's recognition still in force (as lead unit), for later calls to refer to, or ``None``."""
+    return (
+        Recognition.objects.filter(application__lead_unit_id=unit_id, revoked_on__isnull=True)
+        .order_by("-recognized_on")
+        .first()
+    )
+
+
 def recognized_years() -> list[int]:
     return list(Recognition.objects.order_by("-year").values_list("year", flat=True).distinct())
 
