@@ -245,14 +245,16 @@ def override_uscc(*, code: str, unit_name: str, reason: str, by) -> UsccOverride
 # --- Two-factor sign-in (STANDARDS A4) -------------------------------------------------------------
 
 
-def user_requires_otp(user) -> bool:
+def user_requires_otp(user, *, confirmed: bool | None = None) -> bool:
     """True when signing in needs a one-time code: bureau staff, administrators and audit viewers
-    always; anyone else once they have enrolled a device."""
+    always; anyone else once they have enrolled a device (``confirmed``, when the caller knows it)."""
     from sciplan.accounts.roles import TWO_FACTOR_REQUIRED_ROLES
 
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.role in TWO_FACTOR_REQUIRED_ROLES or has_confirmed_device(user)
+    if user.role in TWO_FACTOR_REQUIRED_ROLES:
+        return True
+    return has_confirmed_device(user) if confirmed is None else confirmed
 
 
 def has_confirmed_device(user) -> bool:
