@@ -109,7 +109,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         hard_count=sum(1 for r in results if r.hard),
         soft=[r for r in results if not r.hard],
         remaining=_remaining(deadline, now),
-        versions=application.versions.select_related("submitted_by").order_by("number"),
+        versions=application.versions.select_related("submitted_by").defer("snapshot").order_by("number"),
         events=_events(application),
     )
     return render(request, "applications/detail.html", context)
