@@ -149,3 +149,25 @@ def test_recusal_removes_the_expert_and_a_redraw_fills_the_seat(under_review, pe
     assert list(
         under_review.assignments.filter(draw__is_redraw=True).values_list("draw__size", flat=True)
     ) == [1]
+
+
+def test_group_draw_excludes_an_expert_conflicted_with_any_application_of_the_group(
+    under_review, call, personas, make_expert, client
+):
+    from tests.factories import application_in_state
+
+    other = application_in_state(call, personas.applicant_b, "under_review", direction="智能装备")
+    lead_b = make_expert("乙方专家", other.lead_unit.name)
+    free = [make_expert("专家", f"单位{i}") for i in range(2)]
+    client.force_login(personas.bureau)
+
+    response = client.post(
+        "/review/draws/",
+        {"call": call.pk, "applications": [under_review.pk, other.pk], "size": "2", "seed": "g"},
+    )
+
+    draw = panels.Draw.objects.get()
+    assert response.status_code == 302
+    assert sorted(draw.result) == sorted(e.pk for e in free)
+    assert lead_b.pk not in draw.result
+    assert Assignment.objects.filter(draw=draw).count() == 4

@@ -156,7 +156,7 @@ class ImportRow:
 
     @property
     def message(self) -> str:
-        return "；".join(self.errors.values())
+        return "；".join(m.rstrip("。") for m in self.errors.values()) + "。"
 
 
 @dataclass
