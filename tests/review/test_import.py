@@ -68,7 +68,7 @@ def test_import_page_shows_row_errors(dictionaries, personas, client):
 
     body = response.content.decode()
     assert response.status_code == 422
-    assert "第4行" in body and "评审领域“航空航天”不在1+3+X产业目录中。" in body
+    assert "第4行" in body and "评审领域“航空航天”不在1+3+X产业目录中；" in body
     assert Expert.objects.count() == 0
 
 
