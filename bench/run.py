@@ -1,0 +1,418 @@
+"""The deadline-surge benchmark (``make bench``): production stack, 2,000 applications, the last hour.
+
+1. A throwaway PostgreSQL database (``sciplan_bench``), production settings (DEBUG off, a generated
+   secret, Redis cache, collected static files, private storage in a temporary directory).
+2. ``bench/seed.py`` seeds 2,000 applications across the 18 recommenders in bulk.
+3. Gunicorn (``deploy/gunicorn.conf.py``) on 127.0.0.1:8171; first a short comparison of worker models,
+   then every scenario at 16 concurrent clients, the surge, and an overload run at 4x capacity — all
+   driven by ``bench/load.py`` in its own process.
+4. Every receipt a client was given is checked against the database afterwards.
+5. Results: ``bench/results/<date>.md`` (raw JSON in ``bench/results/raw/``, not committed).
+
+Bounded: every phase has a count and a time limit, the whole run well under 15 minutes. The database,
+the server and the temporary files are removed at the end, also on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PY = sys.executable
+DB = "sciplan_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+PORT = 8171
+CLIENTS = 16
+
+# name, scenario, label, concurrency, count, seconds
+SCENARIOS = [
+    ("floor", "floor", "登录页（基准 floor）", CLIENTS, 4000, 12),
+    ("public_call", "public_call", "公开申报通知页", CLIENTS, 4000, 12),
+    ("status", "status", "申报单位查看申报书（状态页）", CLIENTS, 4000, 15),
+    ("autosave", "autosave", "分栏目自动保存", CLIENTS, 3000, 15),
+    ("upload", "upload", "上传 2 MB PDF 附件", 8, 160, 15),
+    ("submit", "submit", "提交申报书", CLIENTS, 150, 15),
+]
+AFTER_SURGE = [
+    ("worklist", "worklist", "推荐单位待办列表（约110件）", CLIENTS, 3000, 15),
+    ("bureau_list", "bureau_list", "市科技局全部申报列表（2000件，带筛选）", CLIENTS, 2000, 15),
+    ("pdf", "pdf", "申报书 PDF", 4, 60, 20),
+    ("xlsx", "xlsx", "推荐单位信息汇总表 XLSX", 4, 60, 20),
+]
+SURGE_MIX = {"status": 40, "autosave": 30, "upload": 4, "submit": 10, "worklist": 8, "public_call": 8}
+SERVERS = {
+    "sync": {"SCIPLAN_WORKER_CLASS": "sync", "SCIPLAN_WORKERS": "5", "SCIPLAN_MAX_CONCURRENT_REQUESTS": "0"},
+    "gthread-nolimit": {
+        "SCIPLAN_WORKER_CLASS": "gthread",
+        "SCIPLAN_WORKERS": "2",
+        "SCIPLAN_THREADS": "16",
+        "SCIPLAN_MAX_CONCURRENT_REQUESTS": "0",
+    },
+    "gthread": {
+        "SCIPLAN_WORKER_CLASS": "gthread",
+        "SCIPLAN_WORKERS": "2",
+        "SCIPLAN_THREADS": "16",
+        "SCIPLAN_MAX_CONCURRENT_REQUESTS": "12",
+    },
+}
+CHOSEN = "gthread"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def admin(sql: str) -> None:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def export_code(tmp: Path, use_worktree: bool) -> tuple[Path, str]:
+    """The code under test: the committed HEAD exported to a clean directory (reproducible, and immune
+    to half-written files in a shared checkout), or the working tree itself with ``--worktree``."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    commit = head.stdout.strip() or "unknown"
+    if use_worktree:
+        return ROOT, f"working tree at {commit}"
+    code = tmp / "code"
+    code.mkdir()
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+    if (ROOT / "node_modules").exists():
+        (code / "node_modules").symlink_to(ROOT / "node_modules")
+    return code, f"commit {commit}"
+
+
+def environment(tmp: Path, code: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCIPLAN_", "DATABASE_URL"))}
+    env.update(
+        {
+            "PYTHONPATH": str(code / "src"),
+            "DJANGO_SETTINGS_MODULE": "sciplan.settings",
+            "DATABASE_URL": f"{PG}/{DB}",
+            "SCIPLAN_DEBUG": "0",
+            "SCIPLAN_DEMO": "0",
+            "SCIPLAN_SECRET_KEY": secrets.token_urlsafe(50),
+            "SCIPLAN_ALLOWED_HOSTS": "127.0.0.1",
+            "SCIPLAN_SSL_REDIRECT": "0",
+            "SCIPLAN_REDIS_URL": "redis://127.0.0.1:6379/5",
+            "SCIPLAN_VAR_DIR": str(tmp / "var"),
+            "SCIPLAN_PRIVATE_STORAGE": str(tmp / "private"),
+            "SCIPLAN_DB_CONN_MAX_AGE": "60",
+            "SCIPLAN_LOG_LEVEL": "WARNING",
+            # Notifications go to a task queue in production; the benchmark does not e-mail anyone.
+            "SCIPLAN_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "SCIPLAN_BIND": f"127.0.0.1:{PORT}",
+        }
+    )
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    code = Path(env["PYTHONPATH"]).parent
+    subprocess.run([PY, str(code / "manage.py"), *args], env=env, cwd=code, check=True)
+
+
+def collect_static(env: dict, code: Path, tmp: Path) -> None:
+    """collectstatic (hashed, gzip + brotli) takes minutes; the result is reused while the sources
+    are byte-identical, keyed by their SHA-256, under var/ (not committed)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    roots = [
+        code / "src",
+        ROOT / "node_modules" / "htmx.org" / "dist",
+        ROOT / "node_modules" / "chart.js" / "dist",
+    ]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and ("static" in path.parts or "node_modules" in path.parts):
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    cache = ROOT / "var" / "bench-static" / digest.hexdigest()[:16]
+    target = tmp / "var" / "static"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not (cache / "staticfiles.json").exists():
+        log("collecting static files (cached for the next run)")
+        manage(env, "collectstatic", "--no-input", "-v", "0")
+        if cache.parent.exists():
+            shutil.rmtree(cache.parent)
+        cache.parent.mkdir(parents=True)
+        shutil.copytree(target, cache)
+    else:
+        shutil.rmtree(target, ignore_errors=True)
+        target.symlink_to(cache)
+
+
+class Server:
+    """Gunicorn in its own process group, stopped (by its own pid) however the run ends."""
+
+    def __init__(self, env: dict, overrides: dict, log_path: Path):
+        self.env = {**env, **overrides}
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        self.log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [PY, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "sciplan.wsgi"],
+            env=self.env,
+            cwd=Path(self.env["PYTHONPATH"]).parent,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def drive(manifest_path: Path, plan: list[dict], out: Path) -> dict:
+    plan_path = out.with_suffix(".plan.json")
+    plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    subprocess.run(
+        [
+            PY,
+            str(BENCH / "load.py"),
+            "--manifest",
+            str(manifest_path),
+            "--plan",
+            str(plan_path),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        timeout=600,
+    )
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def phase(name, scenario, concurrency, count, seconds, **extra) -> dict:
+    return {
+        "name": name,
+        "scenario": scenario,
+        "concurrency": concurrency,
+        "count": count,
+        "seconds": seconds,
+        **extra,
+    }
+
+
+def verify_receipts(receipts: list[dict]) -> dict:
+    """Every submission a client was told succeeded must be in the database, with its receipt."""
+    apps = [r["app"] for r in receipts]
+    with psycopg.connect(f"{PG}/{DB}") as conn:
+        rows = conn.execute(
+            "SELECT a.id, a.status, v.receipt_no FROM applications_application a "
+            "LEFT JOIN applications_applicationversion v ON v.application_id = a.id "
+            "WHERE a.id = ANY(%s)",
+            [apps],
+        ).fetchall()
+    stored: dict[int, tuple[str, set[str]]] = {}
+    for app, status, receipt in rows:
+        entry = stored.setdefault(app, (status, set()))
+        if receipt:
+            entry[1].add(receipt)
+    lost = []
+    for r in receipts:
+        status, numbers = stored.get(r["app"], ("missing", set()))
+        if status == "draft" or not numbers or (r["receipt"] and r["receipt"] not in numbers):
+            lost.append(r)
+    return {
+        "acknowledged": len(receipts),
+        "with_receipt_number": sum(1 for r in receipts if r["receipt"]),
+        "lost": len(lost),
+        "lost_sample": lost[:5],
+    }
+
+
+def machine() -> dict:
+    mem = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "0",
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    with psycopg.connect(f"{PG}/postgres") as conn:
+        pg_version = conn.execute("SHOW server_version").fetchone()[0]
+    import django
+    import gunicorn
+
+    return {
+        "load_average": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": f"{int(mem) / 1048576:.1f} GiB",
+        "python": platform.python_version(),
+        "postgresql": pg_version,
+        "django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+        "os": platform.platform(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="SciPlan deadline-surge benchmark")
+    parser.add_argument("--applications", type=int, default=2000)
+    parser.add_argument("--skip-compare", action="store_true", help="skip the sync vs gthread comparison")
+    parser.add_argument("--keep", action="store_true", help="keep the database and files (for profiling)")
+    parser.add_argument("--setup-only", action="store_true", help="migrate and seed, keep, no load")
+    parser.add_argument(
+        "--worktree", action="store_true", help="measure the working tree, not the committed HEAD"
+    )
+    args = parser.parse_args()
+    for host, port, what in (("127.0.0.1", 5432, "PostgreSQL"), ("127.0.0.1", 6379, "Redis")):
+        if not reachable(host, port):
+            raise SystemExit(f"{what} is not reachable on {host}:{port}")
+    started = time.monotonic()
+    stamp = datetime.now(UTC)
+    raw = BENCH / "results" / "raw" / stamp.strftime("%Y-%m-%dT%H%M%S")
+    raw.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="sciplan-bench-"))
+    code, measured = export_code(tmp, args.worktree)
+    env = environment(tmp, code)
+    # For bench/hotspots.py: the same settings (the throwaway secret signs the seeded sessions).
+    (raw / "env.json").write_text(
+        json.dumps({k: v for k, v in env.items() if k.startswith(("SCIPLAN_", "DATABASE_URL", "PYTHONPATH"))})
+    )
+    admin(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    admin(f"CREATE DATABASE {DB}")
+    try:
+        log(f"migrating ({measured})")
+        manage(env, "migrate", "--no-input", "-v", "0")
+        collect_static(env, code, tmp)
+        log(f"seeding {args.applications} applications")
+        manifest_path = raw / "manifest.json"
+        subprocess.run(
+            [
+                PY,
+                str(BENCH / "seed.py"),
+                "--out",
+                str(manifest_path),
+                "--applications",
+                str(args.applications),
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["base_url"] = f"http://127.0.0.1:{PORT}"
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        if args.setup_only:
+            args.keep = True
+            log(f"set up; manifest {manifest_path}")
+            return
+        results: dict = {
+            "code": measured,
+            "machine": machine(),
+            "manifest": {k: manifest[k] for k in ("counts", "seconds")},
+        }
+        results["endpoints"] = manifest["endpoints"]["scenarios"]
+
+        if not args.skip_compare:
+            compare = {}
+            for name, overrides in SERVERS.items():
+                log(f"comparing server model: {name}")
+                with Server(env, overrides, raw / f"gunicorn-{name}.log"):
+                    compare[name] = drive(
+                        manifest_path,
+                        [
+                            phase("floor", "floor", CLIENTS, 3000, 8, warmup=50),
+                            phase("status", "status", CLIENTS, 3000, 8, warmup=50),
+                            phase("overload", "status", CLIENTS * 4, 20000, 10, timeout=10.0),
+                        ],
+                        raw / f"compare-{name}.json",
+                    )["phases"]
+            results["compare"] = compare
+
+        log(f"main run on {CHOSEN}")
+        with Server(env, SERVERS[CHOSEN], raw / "gunicorn-main.log"):
+            plan = [phase(n, s, c, k, t, warmup=40) for n, s, _, c, k, t in SCENARIOS]
+            plan.append(phase("surge", "surge", CLIENTS, 30000, 60, mix=SURGE_MIX, retry_503=True))
+            plan += [phase(n, s, c, k, t, warmup=8) for n, s, _, c, k, t in AFTER_SURGE]
+            plan.append(
+                phase(
+                    "overload",
+                    "overload",
+                    CLIENTS * 4,
+                    50000,
+                    20,
+                    mix={"status": 6, "autosave": 3, "public_call": 1},
+                    timeout=10.0,
+                )
+            )
+            main_run = drive(manifest_path, plan, raw / "main.json")
+        results["phases"] = main_run["phases"]
+        results["receipts"] = verify_receipts(main_run["receipts"])
+        results["autosave_shape"] = main_run.get("autosave_shape")
+        results["elapsed"] = round(time.monotonic() - started)
+        (raw / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        from report import write_report
+
+        path = write_report(results, stamp, BENCH / "results")
+        log(f"lost submissions: {results['receipts']['lost']} of {results['receipts']['acknowledged']}")
+        log(f"results written to {path.relative_to(ROOT)} in {results['elapsed']} s")
+    finally:
+        if not args.keep:
+            admin(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            log(f"kept database {DB} and files in {tmp}")
+
+
+if __name__ == "__main__":
+    main()
