@@ -26,8 +26,6 @@ from sciplan.core import audit, filetypes, storage
 from sciplan.core.errors import DomainError, NotFound
 from sciplan.core.http import client_ip
 
-# --- attachments --------------------------------------------------------------------------------------
-
 
 @login_required
 @require_http_methods(["GET"])

@@ -19,8 +19,6 @@ from sciplan.core import filetypes
 from sciplan.core.errors import DomainError, NotFound
 from sciplan.core.http import client_ip
 
-# --- members ------------------------------------------------------------------------------------------
-
 
 def _confirm_url(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("applications:confirm", args=[token]))

@@ -16,8 +16,6 @@ from sciplan.applications.views.frame import accept_attr, application_for, page_
 from sciplan.core import filetypes
 from sciplan.core.errors import DomainError
 
-# --- platforms ----------------------------------------------------------------------------------------
-
 
 def _platforms_page(request, application, *, add=None, edits=None, status=200) -> HttpResponse:
     add_values, add_errors = add or ({}, {})

@@ -21,8 +21,6 @@ from sciplan.applications.views.frame import application_for, page_context, want
 from sciplan.core import clock
 from sciplan.core.errors import Conflict, DomainError
 
-# --- sections -----------------------------------------------------------------------------------------
-
 
 def _conflict_fields(application: Application, exc: Conflict, data: dict[str, Any]) -> list[dict]:
     theirs = exc.current.get("fields", {})
@@ -64,6 +62,7 @@ def section(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         return render(request, "applications/section.html", _section_context(request, application, spec))
     data = forms.section_data(request.POST, spec, application)
     try:
+        # "Keep mine" after a conflict re-saves on the version the conflict reported.
         base = int(request.POST.get("keep_mine_version") or request.POST.get("base_version") or 0)
         result = services.save_section(
             application, code, data, base_version=base, by=request.user, partial_ok=True
@@ -73,24 +72,13 @@ def section(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     except Conflict as exc:
         if exc.code != "stale":
             return _section_refused(request, application, spec, data, exc.message, exc.status)
-        conflicts = _conflict_fields(application, exc, data)
-        version = exc.current.get("version")
-        if wants_json(request):
-            body = {"ok": False, "conflict": True, "message": exc.message, "version": version}
-            return JsonResponse({**body, "fields": conflicts}, status=409)
-        context = _section_context(
-            request,
-            application,
-            spec,
-            values=data,
-            conflicts=conflicts,
-            conflict_version=version,
-            conflict_message=exc.message,
-            base_version=base,
-        )
-        return render(request, "applications/section.html", context, status=409)
+        return _conflict_response(request, application, spec, data, exc, base)
     except DomainError as exc:
         return _section_refused(request, application, spec, data, exc.message, exc.status)
+    return _saved_response(request, spec, data, result)
+
+
+def _saved_response(request, section, data, result: services.SaveResult) -> HttpResponse:
     saved = result.application
     if wants_json(request):
         return JsonResponse(
@@ -104,12 +92,32 @@ def section(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             }
         )
     if not result.errors:
-        messages.success(request, f"已保存“{spec.title}”（{clock.fmt(clock.now())}）。")
-        return redirect("applications:section", pk=pk, code=code)
-    fresh = application_for(request, pk)
+        messages.success(request, f"已保存“{section.title}”（{clock.fmt(clock.now())}）。")
+        return redirect("applications:section", pk=saved.pk, code=section.code)
+    # The valid fields are saved; the invalid ones come back as typed, each with its message.
+    fresh = application_for(request, saved.pk)
     typed = {n: v for n, v in data.items() if n in result.errors}
-    context = _section_context(request, fresh, spec, values=typed, errors=result.errors, has_errors=True)
+    context = _section_context(request, fresh, section, values=typed, errors=result.errors, has_errors=True)
     return render(request, "applications/section.html", context, status=422)
+
+
+def _conflict_response(request, application, section, data, exc: Conflict, base: int) -> HttpResponse:
+    conflicts = _conflict_fields(application, exc, data)
+    version = exc.current.get("version")
+    if wants_json(request):
+        body = {"ok": False, "conflict": True, "message": exc.message, "version": version}
+        return JsonResponse({**body, "fields": conflicts}, status=409)
+    context = _section_context(
+        request,
+        application,
+        section,
+        values=data,
+        conflicts=conflicts,
+        conflict_version=version,
+        conflict_message=exc.message,
+        base_version=base,
+    )
+    return render(request, "applications/section.html", context, status=409)
 
 
 def _section_refused(request, application, section, data, message: str, status: int) -> HttpResponse:
