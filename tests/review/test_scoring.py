@@ -175,3 +175,19 @@ def test_ranking_export_keeps_formula_like_text_inert():
     cell = sheet.cell(row=2, column=4)
     assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x","点我")', "s")
     assert [c.value for c in sheet[1]][:3] == ["名次", "并列", "联合体名称"]
+
+
+def test_rubric_edit_before_review_replaces_the_indicators(call, personas):
+    items = [{"code": "a", "label": "技术先进性", "max": "60"}, {"code": "", "label": "带动作用", "max": 40}]
+
+    saved = scoring.update_rubric(call, items, by=personas.bureau)
+
+    call.refresh_from_db()
+    assert (
+        saved
+        == call.rubric
+        == [
+            {"code": "a", "label": "技术先进性", "max": 60},
+            {"code": "item2", "label": "带动作用", "max": 40},
+        ]
+    )

@@ -47,7 +47,13 @@ class PaperReceiptOut(Schema):
 
 class FormalReviewIn(Schema):
     outcome: str = Field(description="pass（通过）、fail（不通过）或 return（退回补正）")
-    checklist: dict[str, bool] = Field(default_factory=dict, description="审查清单：项目代码 → 是否符合")
+    checklist: dict[str, bool] = Field(
+        default_factory=dict,
+        description=(
+            "审查清单：项目代码 → 是否符合。代码为 att_<必传附件类型>（按批次要求）、agreements、platform、"
+            "paper_matches、signed、complete；通过时须全部为 true"
+        ),
+    )
     reason: str = ""
     deadline: datetime | None = Field(None, description="退回补正时的补正截止时间")
 
