@@ -66,6 +66,13 @@
     }
   });
 
+  // The file picker shows the chosen file's name (the browser's own text may not be Chinese).
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches(".file-pick input[type=file]")) return;
+    var name = e.target.closest(".file-pick").querySelector("[data-file-name]");
+    if (name) name.textContent = e.target.files.length ? e.target.files[0].name : "未选择文件";
+  });
+
   // Deadline countdowns, judged by the server's clock: the page carries the server time it was made at.
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function startCountdowns() {

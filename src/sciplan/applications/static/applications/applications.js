@@ -340,6 +340,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // On a phone the section menu is one scrolling row: bring the current section into view.
+    var nav = document.querySelector(".section-nav");
+    var current = nav && nav.querySelector("[aria-current]");
+    if (nav && current && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+    }
     document.querySelectorAll("form[data-autosave]").forEach(init);
   });
 })();
