@@ -1,0 +1,278 @@
+"""The bureau's XLSX exports: every application with every field, and the recognised list.
+
+Content comes from each application's latest *submitted* version (what the bureau received), the status
+from the application itself. The number of queries does not grow with the number of applications.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+
+from sciplan.accounts.roles import Role
+from sciplan.applications import permissions
+from sciplan.applications.models import Application, ApplicationVersion, StandingLevel
+from sciplan.applications.sections import SECTIONS
+from sciplan.applications.workflow import Status
+from sciplan.core import audit, clock
+from sciplan.core.errors import NotFound
+from sciplan.documents import codes, xlsx
+from sciplan.documents.content import label
+
+EXPORT_KINDS = {"applications": "申报书汇总", "recognized": "已认定创新联合体名单"}
+_STANDING = dict(StandingLevel.choices)
+
+
+def _typed(name: str, value: Any) -> Any:
+    """A snapshot value (JSON) as the typed value a spreadsheet should hold."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if name == "lead_standing_level":
+        return _STANDING.get(value, value)
+    if name in ("start_date", "end_date"):
+        return _date(value)
+    if name == "planned_investment":
+        return Decimal(value)
+    return value
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _rows(
+    by, *, call_id: int | None, statuses: set[str] | None
+) -> list[tuple[Application, ApplicationVersion]]:
+    latest = (
+        ApplicationVersion.objects.filter(application=OuterRef("pk")).order_by("-number").values("pk")[:1]
+    )
+    applications = (
+        permissions.visible(by)
+        .select_related("call", "lead_unit", "recommender")
+        .annotate(latest_version_id=Subquery(latest))
+        .filter(latest_version_id__isnull=False)
+        .order_by("call_id", "recommender__order", "recommender_id", "pk")
+    )
+    if call_id:
+        applications = applications.filter(call_id=call_id)
+    if statuses:
+        applications = applications.filter(status__in=statuses)
+    applications = list(applications)
+    versions = ApplicationVersion.objects.in_bulk([a.latest_version_id for a in applications])
+    return [(a, versions[a.latest_version_id]) for a in applications]
+
+
+def _ensure_bureau(by) -> None:
+    if getattr(by, "role", None) != Role.BUREAU:
+        raise NotFound()
+
+
+def applications_workbook(
+    by, *, call_id: int | None = None, statuses: set[str] | None = None, ip: str | None = None
+) -> bytes:
+    """申报书汇总 (one row per application, every field) and 成员单位 (one row per member)."""
+    rows = _rows(by, call_id=call_id, statuses=statuses)
+    known = codes.ensure_codes([v for _, v in rows])
+    years = sorted({f["year"] for _, v in rows for f in v.snapshot.get("finances", [])})
+    field_names = [name for section in SECTIONS for name in section.fields]
+
+    headers = [
+        "序号",
+        "申报编号",
+        "申报批次",
+        "联合体名称",
+        "当前状态",
+        "牵头单位",
+        "统一社会信用代码",
+        "推荐单位",
+        "最新提交版本",
+        "提交时间",
+        "回执编号",
+        "校验码",
+    ]
+    headers += [label(name) for name in field_names]
+    for year in years:
+        headers += [f"{year}年营业收入（万元）", f"{year}年研发投入（万元）"]
+    headers += ["近三年研发投入合计（万元）", "研发平台", "成员单位数", "其中岳阳市内", "附件数"]
+
+    table, members = [], []
+    for index, (application, version) in enumerate(rows, start=1):
+        snap = version.snapshot
+        fields = snap["fields"]
+        finances = {f["year"]: f for f in snap.get("finances", [])}
+        row: list[Any] = [
+            index,
+            application.pk,
+            snap["call"]["title"],
+            snap["consortium_name"],
+            application.get_status_display(),
+            snap["lead_unit"]["name"],
+            snap["lead_unit"].get("uscc", ""),
+            snap["recommender"]["name"],
+            version.number,
+            version.submitted_at,
+            version.receipt_no,
+            codes.display(known[version.pk]),
+        ]
+        row += [_typed(name, fields.get(name)) for name in field_names]
+        rd_total = Decimal(0)
+        for year in years:
+            item = finances.get(year, {})
+            revenue, rd = item.get("revenue"), item.get("rd_spending")
+            row += [Decimal(revenue) if revenue else None, Decimal(rd) if rd else None]
+            rd_total += Decimal(rd) if rd else 0
+        snap_members = snap.get("members", [])
+        row += [
+            rd_total,
+            "；".join(f"{p['name']}（{p.get('level_label', '')}）" for p in snap.get("platforms", [])),
+            len(snap_members),
+            sum(1 for m in snap_members if m.get("in_yueyang")),
+            len(snap.get("attachments", [])),
+        ]
+        table.append(row)
+        for order, m in enumerate(snap_members, start=1):
+            members.append(
+                [
+                    application.pk,
+                    snap["consortium_name"],
+                    snap["lead_unit"]["name"],
+                    order,
+                    m["name"],
+                    m.get("uscc", ""),
+                    m.get("category_label", ""),
+                    bool(m.get("in_yueyang")),
+                    m.get("role", ""),
+                    _date(m.get("agreement_signed_on")),
+                    m.get("agreement_years"),
+                    _date(m.get("cooperation_started_on")),
+                    m.get("cooperation_results", ""),
+                    m.get("contact_name", ""),
+                    m.get("contact_mobile", ""),
+                    _datetime(m.get("confirmed_at")),
+                    m.get("confirmed_by_name", ""),
+                ]
+            )
+
+    wb = xlsx.new_workbook()
+    long_text = {i: 50 for i, name in enumerate(field_names, start=12) if _is_long(name)}
+    xlsx.write_table(wb.active, headers, table, widths=long_text, title="申报书汇总")
+    xlsx.write_table(
+        wb.create_sheet(),
+        [
+            "申报编号",
+            "联合体名称",
+            "牵头单位",
+            "序号",
+            "成员单位名称",
+            "统一社会信用代码",
+            "成员类别",
+            "位于岳阳市内",
+            "在联合体中的分工",
+            "合作协议签订日期",
+            "协议期限（年）",
+            "实质性合作开始日期",
+            "合作成效",
+            "联系人",
+            "联系人手机",
+            "确认时间",
+            "确认人",
+        ],
+        members,
+        widths={8: 40, 12: 50},
+        title="成员单位",
+    )
+    audit.record(
+        "export.download",
+        actor=by,
+        object_type="export",
+        object_id="applications",
+        ip=ip,
+        detail={"kind": "applications", "rows": len(table), "call": call_id},
+    )
+    return xlsx.workbook_bytes(wb)
+
+
+def _is_long(name: str) -> bool:
+    field = Application._meta.get_field(name)
+    return field.get_internal_type() == "TextField"
+
+
+def recognized_workbook(by, *, call_id: int | None = None, ip: str | None = None) -> bytes:
+    """已认定创新联合体名单: the applications in state "recognized", from their submitted content."""
+    rows = _rows(by, call_id=call_id, statuses={Status.RECOGNIZED})
+    table = []
+    for index, (_application, version) in enumerate(rows, start=1):
+        snap = version.snapshot
+        members = snap.get("members", [])
+        table.append(
+            [
+                index,
+                snap["consortium_name"],
+                snap["lead_unit"]["name"],
+                snap["lead_unit"].get("uscc", ""),
+                snap["fields"].get("industry", ""),
+                snap["recommender"]["name"],
+                len(members),
+                "、".join(m["name"] for m in members),
+                snap["call"]["title"],
+            ]
+        )
+    wb = xlsx.new_workbook()
+    xlsx.write_table(
+        wb.active,
+        [
+            "序号",
+            "创新联合体名称",
+            "牵头单位",
+            "统一社会信用代码",
+            "所属产业",
+            "推荐单位",
+            "成员单位数",
+            "成员单位",
+            "申报批次",
+        ],
+        table,
+        widths={7: 60},
+        title="已认定创新联合体名单",
+    )
+    audit.record(
+        "export.download",
+        actor=by,
+        object_type="export",
+        object_id="recognized",
+        ip=ip,
+        detail={"kind": "recognized", "rows": len(table), "call": call_id},
+    )
+    return xlsx.workbook_bytes(wb)
+
+
+def export(kind: str, *, by, call_id: int | None = None, ip: str | None = None) -> tuple[bytes, str]:
+    """(workbook, file name) of one of EXPORT_KINDS; bureau only (404 for anyone else)."""
+    _ensure_bureau(by)
+    if kind not in EXPORT_KINDS:
+        raise NotFound()
+    builder = applications_workbook if kind == "applications" else recognized_workbook
+    data = builder(by, call_id=call_id, ip=ip)
+    stamp = clock.local(clock.now()).strftime("%Y%m%d%H%M")
+    return data, f"{EXPORT_KINDS[kind]}_{stamp}.xlsx"
