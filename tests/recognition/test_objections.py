@@ -169,9 +169,28 @@ def test_objector_identity_is_for_bureau_staff_only(published, personas):
         statuses[name] = client.get(url).status_code
     bureau = Client()
     bureau.force_login(personas.bureau)
+    page = bureau.get(url).content.decode()
 
     assert statuses == {"applicant": 404, "county": 404, "finance": 404, "admin": 404}
-    assert "13912345678" in bureau.get(url).content.decode()
+    assert "张三" in page
+    assert "139****5678" in page
+    assert "13912345678" not in page
+
+
+def test_bureau_reveals_the_objectors_mobile_with_one_audited_click(published, personas):
+    from sciplan.core.models import AuditEvent
+
+    notice, (application,) = published(1)
+    with time_machine.travel(at(2024, 10, 8, 10, 0), tick=False):
+        objection = services.file_objection(notice, person(application))
+    body = {"model": "recognition.objection", "pk": objection.pk, "field": "objector_mobile"}
+    bureau = Client()
+    bureau.force_login(personas.bureau)
+
+    revealed = bureau.post(reverse("accounts:unmask"), body)
+
+    assert revealed.json() == {"value": "13912345678"}
+    assert AuditEvent.objects.filter(event_type="pii.unmask", object_id=str(objection.pk)).count() == 1
 
 
 def test_objections_from_one_source_are_limited_per_hour(published):
@@ -201,3 +220,13 @@ def test_bureau_list_shows_the_objector_masked(published, personas, call):
 
     assert "张* 139****5678" in html
     assert "13912345678" not in html
+
+
+def test_objection_page_after_the_end_says_the_notice_is_over(published):
+    notice, _ = published(1)
+
+    with time_machine.travel(at(2024, 10, 10, 9, 0), tick=False):
+        html = Client().get(reverse("recognition:objection_new", args=[notice.pk])).content.decode()
+
+    assert "本公示已于2024年10月09日 18:00结束，不再受理异议。" in html
+    assert '<form method="post" novalidate' not in html

@@ -9,10 +9,14 @@ class RecognitionConfig(AppConfig):
     def ready(self) -> None:
         from sciplan.accounts.roles import Role
         from sciplan.applications import workflow
-        from sciplan.core import navigation
+        from sciplan.core import masking, navigation
         from sciplan.recognition.services import public_notice_ended
 
         workflow.register_guard("public_notice_ended", public_notice_ended)
+        # An objector's mobile is shown masked, even to the bureau; revealing it is one audited click.
+        masking.register_personal_fields(
+            "recognition.objection", {"objector_mobile"}, "sciplan.recognition.queries.objections_visible"
+        )
         navigation.register("认定与公示", "recognition:bureau", roles={Role.BUREAU}, order=60)
         navigation.register("年度考核", "recognition:assessments", roles={Role.BUREAU, Role.EXPERT}, order=62)
         navigation.register("工作日历", "recognition:calendar", roles={Role.BUREAU, Role.ADMIN}, order=90)

@@ -154,6 +154,12 @@ def bureau_applications(call: Call) -> QuerySet[Application]:
     )
 
 
+def objections_visible(user, queryset: QuerySet[Objection] | None = None) -> QuerySet[Objection]:
+    """Objections (and the objector's identity) are for bureau staff only."""
+    qs = queryset if queryset is not None else Objection.objects.all()
+    return qs if getattr(user, "role", None) == "bureau" and user.is_active else qs.none()
+
+
 def objections(*, call: Call | None = None) -> QuerySet[Objection]:
     qs = Objection.objects.select_related("application__lead_unit", "notice", "resolved_by")
     if call is not None:

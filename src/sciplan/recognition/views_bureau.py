@@ -20,6 +20,7 @@ from sciplan.core import audit, clock, storage
 from sciplan.core.errors import DomainError
 from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip
+from sciplan.core.masking import mask_phone
 from sciplan.recognition import assessment as assessment_services
 from sciplan.recognition import calendar, queries, services
 from sciplan.recognition.models import Assessment, Decision, Grade, Recognition, WorkdayOverride
@@ -163,7 +164,12 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("recognition:call", pk=item.notice.call_id)
     # Bureau staff see the objector's identity in full; that view is audited (STANDARDS E25).
     audit.record("recognition.objection_viewed", actor=request.user, obj=item, ip=client_ip(request))
-    context = {"o": item, "data": request.POST, "errors": errors}
+    context = {
+        "o": item,
+        "masked_mobile": mask_phone(item.objector_mobile),
+        "data": request.POST,
+        "errors": errors,
+    }
     return render(request, "recognition/objection_handle.html", context, status=422 if errors else 200)
 
 
