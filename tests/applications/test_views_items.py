@@ -133,3 +133,19 @@ def test_frozen_version_keeps_its_text_after_a_later_edit(client, personas, subm
 
     assert submitted_application.basis in frozen
     assert "退回后修改的建设基础" not in frozen
+
+
+def test_phone_numbers_are_masked_for_the_county_and_shown_to_the_owner(
+    client, personas, submitted_application
+):
+    url = reverse("applications:section", args=[submitted_application.pk, "basic"])
+
+    client.force_login(personas.county)
+    county_page = client.get(url).content.decode()
+    client.force_login(personas.applicant)
+    owner_page = client.get(url).content.decode()
+
+    assert "138****1234" in county_page
+    assert "13807301234" not in county_page
+    assert 'value="13807301234"' not in owner_page  # read-only after submission, shown as text
+    assert "13807301234" in owner_page

@@ -14,7 +14,7 @@ from sciplan.applications import permissions, queries, services, workflow
 from sciplan.applications.models import Application, AttachmentKind, StatusEvent
 from sciplan.applications.sections import SECTIONS
 from sciplan.applications.workflow import Action, Status
-from sciplan.core import filetypes
+from sciplan.core import filetypes, masking
 from sciplan.core.errors import NotFound
 
 STEPS = ("填写申报书", "提交", "推荐单位受理", "推荐", "形式审查", "专家评审", "公示", "认定")
@@ -117,8 +117,16 @@ def page_context(request: HttpRequest, application: Application, current: str, *
         editable=permissions.can_edit(request.user, application),
         badge=BADGE.get(application.status, "badge-bad" if application.status in workflow.FINAL else ""),
         send_back=_send_back(application),
+        show_pii=sees_personal_data(request.user, application),
     )
     return context
+
+
+def sees_personal_data(user, application: Application) -> bool:
+    """Phone numbers and e-mails in full for the lead unit's own users and the bureau (whose unmasked
+    views are audited); masked for everyone else (STANDARDS E25)."""
+    own = user.role == "applicant" and permissions.relates_to(user, application)
+    return own or masking.can_unmask(user)
 
 
 def _send_back(application: Application) -> StatusEvent | None:

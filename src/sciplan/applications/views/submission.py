@@ -15,11 +15,11 @@ from django.views.decorators.http import require_http_methods
 from sciplan.applications import actions, eligibility, forms, workflow
 from sciplan.applications.models import Application, ApplicationVersion
 from sciplan.applications.sections import SECTIONS
-from sciplan.applications.views.frame import application_for, human_size, page_context
+from sciplan.applications.views.frame import application_for, human_size, page_context, sees_personal_data
 from sciplan.applications.workflow import Action, Status
 from sciplan.calls.deadlines import deadline_for
 from sciplan.calls.models import Stage
-from sciplan.core import clock
+from sciplan.core import clock, masking
 from sciplan.core.errors import DomainError, NotFound
 from sciplan.core.http import client_ip
 
@@ -123,7 +123,7 @@ def receipt(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "applications/receipt.html", context)
 
 
-def _snapshot_sections(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+def _snapshot_sections(snapshot: dict[str, Any], *, show_pii: bool) -> list[dict[str, Any]]:
     """The frozen fields grouped by section, labelled like the form, for reading."""
     values = snapshot.get("fields", {})
     rendered = []
@@ -135,6 +135,10 @@ def _snapshot_sections(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
                 value = forms.standing_label(value)
             elif isinstance(value, list):
                 value = "、".join(value)
+            elif not show_pii and name.endswith("mobile"):
+                value = masking.mask_phone(value)
+            elif not show_pii and name.endswith("email"):
+                value = masking.mask_email(value)
             rows.append({"label": forms.field_label(name), "value": value})
         rendered.append({"title": section.title, "rows": rows, "code": section.code})
     return rendered
@@ -174,7 +178,7 @@ def version_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "overview",
         version=version,
         snapshot=snapshot,
-        sections=_snapshot_sections(snapshot),
+        sections=_snapshot_sections(snapshot, show_pii=sees_personal_data(request.user, application)),
         files=files,
         members=members,
         all_versions=sorted(application.versions.all(), key=lambda v: v.number),
