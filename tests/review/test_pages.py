@@ -86,3 +86,16 @@ def test_expert_list_and_assignment_query_counts_do_not_grow(
 
     assert first.assignments.count() == 2
     assert (many_bureau, many_expert) == (few_bureau, few_expert)
+
+
+def test_ranking_export_downloads_an_audited_xlsx(call, personas, client):
+    from sciplan.core.models import AuditEvent
+
+    client.force_login(personas.bureau)
+
+    response = client.get(f"/review/ranking/export/?call={call.pk}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+    assert AuditEvent.objects.filter(event_type="review.ranking_export").count() == 1
