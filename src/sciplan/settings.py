@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "sciplan.core.middleware.AuditTrailMiddleware",
+    "sciplan.core.middleware.PersonalDataMaskingMiddleware",
     "sciplan.core.middleware.SessionTimeoutMiddleware",
     "sciplan.core.middleware.AccessPolicyMiddleware",
     "sciplan.core.middleware.RateLimitMiddleware",
@@ -236,6 +237,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("SCIPLAN_EMAIL_FROM", "科管系统 <noreply
 SMS_BACKEND = os.environ.get("SCIPLAN_SMS_BACKEND", "sciplan.core.notifications.LogSmsBackend")
 
 AUDIT_RETENTION_DAYS = max(env_int("SCIPLAN_AUDIT_RETENTION_DAYS", 365), 180)  # 等保: at least 6 months
+
+# Where an official without the right sees phone and ID numbers in full (PIPL, STANDARDS E25): the
+# official forms, which carry the contact lines the unit signed (each download is audited). Everywhere
+# else core.middleware.PersonalDataMaskingMiddleware masks them (138****1234) for every official but the
+# bureau, whose unmasked views are each audited.
+PII_FULL_ROUTES = (
+    "documents:application_docx",
+    "documents:application_pdf",
+    "documents:plan_docx",
+    "documents:plan_pdf",
+    "documents:receipt_pdf",
+    "api:document_download",
+    "recommendations:summary",  # SPEC §7: the 信息汇总表 has a 联系人/职务/手机 column
+    "api:summary_table_download",
+)
 
 # (route pattern, methods, requests, window seconds, key) — see core.ratelimit. Patterns match
 # ``namespace:url_name`` of a page or ``api:<operationId>``; ``user`` keys by the signed-in user.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -55,7 +56,7 @@ def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
     required = {"unit_name", "uscc", "recommender", "username", "name", "mobile", "password"}
     for name in REGISTRATION_FIELDS:
         value = data.get(name)
-        value = value.strip() if isinstance(value, str) else value
+        value = value.strip() if isinstance(value, str) else ("" if value is None else value)
         if name in required and not value:
             errors[name] = "此项为必填项。"
             continue
@@ -132,7 +133,8 @@ def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
                 body="请在“单位注册审核”中审核。",
                 link="/",
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        logging.getLogger("sciplan.accounts").warning("registration refused by the database: %s", exc)
         raise ValidationFailed(
             "该单位或登录名已被注册。", field_errors={"uscc": "该单位或登录名已被注册。"}
         ) from None

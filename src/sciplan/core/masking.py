@@ -43,13 +43,13 @@ def can_unmask(user) -> bool:
 
 def phone_for(user, value: str | None, *, own: bool = False) -> str:
     """The phone number as ``user`` may see it in a list, a detail, an export or an API answer: in full
-    only when it is their own unit's data (``own``), masked otherwise — bureau staff included, who reveal
-    one value at a time through the audited ``accounts:unmask``."""
-    return (value or "") if own else mask_phone(value)
+    for their own unit's data (``own``) and for the bureau (whose unmasked views are audited by
+    ``core.middleware.PersonalDataMaskingMiddleware``), masked for everyone else."""
+    return (value or "") if own or can_unmask(user) else mask_phone(value)
 
 
 def id_number_for(user, value: str | None, *, own: bool = False) -> str:
-    return (value or "") if own else mask_id_number(value)
+    return (value or "") if own or can_unmask(user) else mask_id_number(value)
 
 
 # Fields that hold personal data, by model label, with the dotted path of a ``visible(user, qs)``

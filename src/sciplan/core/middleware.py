@@ -278,3 +278,69 @@ class AuditTrailMiddleware:
                 object_id=object_id,
                 detail=detail,
             )
+
+
+class PersonalDataMaskingMiddleware:
+    """PIPL masking as a safety net (STANDARDS E25), whatever a view rendered:
+
+    * applicants see only their own unit's data and get it in full;
+    * officials without the right (recommenders, finance, experts, administrators, audit viewers) get
+      phone and ID numbers masked (138****1234) in every page and JSON answer, except on the official
+      forms listed in ``settings.PII_FULL_ROUTES`` (each download is audited anyway);
+    * the bureau has the right (SPEC §8): it gets full values, and every answer that carried one is
+      recorded as a ``pii.view`` audit event naming the route and object.
+
+    A failure here refuses the answer rather than letting it out unmasked (fail closed).
+    """
+
+    TEXT_TYPES = ("text/html", "application/json", "text/csv", "text/plain")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        try:
+            return self._mask(request, response)
+        except Exception:
+            logger.exception("personal-data masking failed; refusing %s", request.path)
+            return HttpResponse(
+                "系统处理时出错，请稍后重试。", status=500, content_type="text/plain; charset=utf-8"
+            )
+
+    def _mask(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        from fnmatch import fnmatchcase
+
+        from sciplan.core import audit
+        from sciplan.core.http import client_ip, route_name
+        from sciplan.core.masking import UNMASK_ROLES
+        from sciplan.core.scrubbing import mask_personal
+
+        user = getattr(request, "user", None)
+        role = getattr(user, "role", None) if user is not None and user.is_authenticated else None
+        if role in (None, "applicant") or response.streaming:
+            return response
+        if not response.get("Content-Type", "").startswith(self.TEXT_TYPES):
+            return response
+        name = route_name(request)
+        if any(fnmatchcase(name, pattern) for pattern in getattr(settings, "PII_FULL_ROUTES", ())):
+            return response
+        charset = response.charset or "utf-8"
+        text = response.content.decode(charset, "replace")
+        masked = mask_personal(text, standalone=True)
+        if masked == text:
+            return response
+        if role in UNMASK_ROLES:
+            match = getattr(request, "resolver_match", None)
+            kwargs = match.kwargs if match else {}
+            audit.record(
+                "pii.view",
+                actor=user,
+                ip=client_ip(request),
+                object_type=name[:64],
+                object_id=",".join(f"{k}={v}" for k, v in sorted(kwargs.items()))[:64],
+                detail={"route": name, "method": request.method},
+            )
+            return response
+        response.content = masked.encode(charset)
+        return response

@@ -29,12 +29,15 @@ _SENSITIVE_KEYS = {
 # An 18-character citizen ID and an 11-digit mainland mobile, not inside a longer run of digits.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# In pages and JSON a number glued to letters is a token or a hash, not a phone: leave those alone.
+_MOBILE_STANDALONE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?(1[3-9]\d)(\d{4})(\d{4})(?![0-9A-Za-z])")
 
 
-def mask_personal(text: str) -> str:
+def mask_personal(text: str, *, standalone: bool = False) -> str:
     """Mask every ID number and mobile number inside free text: 138****1234, 430***********1234."""
     text = _ID_NUMBER.sub(lambda m: m.group(1)[:3] + "*" * 11 + m.group(3)[-4:], text)
-    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    mobile = _MOBILE_STANDALONE if standalone else _MOBILE
+    return mobile.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
 
 
 def scrub(value: Any) -> Any:
