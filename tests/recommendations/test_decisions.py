@@ -270,3 +270,13 @@ def test_send_back_edit_resubmit_keeps_both_versions_and_the_reason(two_counties
         ("return", "请补充本地配套计划的量化指标。"),
         ("submit", ""),
     ]
+
+
+def test_finance_cannot_recommend_whatever_the_opinion(call, personas):
+    application = application_in_state(call, personas.applicant, "accepted")
+
+    with pytest.raises(DomainError) as caught:
+        actions.perform(application, "recommend", by=personas.finance, payload={"opinion": ""})
+
+    assert (caught.value.status, caught.value.message) == (403, "您的角色不能执行“推荐”。")
+    assert status_of(application) == Status.ACCEPTED

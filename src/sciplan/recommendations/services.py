@@ -15,7 +15,7 @@ from django.db.models import F
 from sciplan.accounts.roles import Role
 from sciplan.applications import actions, permissions
 from sciplan.applications.models import Application, StatusEvent
-from sciplan.applications.workflow import Action, Status, register_guard, transition
+from sciplan.applications.workflow import Action, Status, check, register_guard, transition
 from sciplan.calls.deadlines import ensure_open
 from sciplan.calls.models import Call, Recommender, Stage
 from sciplan.core import audit, clock, filetypes, storage
@@ -132,6 +132,13 @@ def recommend(
     recommender's recommendations in the call; ranks at or after it move down by one."""
     if not permissions.can_view(by, application):
         raise NotFound()
+    refusal = check(application, Action.RECOMMEND, by=by, reason="-")
+    if refusal is not None and refusal.status == 403:
+        # A role that may not recommend at all hears that, not a complaint about the opinion text;
+        # the transition raises and audits the refusal.
+        return _run(
+            application, Action.RECOMMEND, lambda app: None, by=by, reason="-", idempotency_key=None, ip=ip
+        )
     opinion = (opinion or "").strip()
     errors: dict[str, str] = {}
     if not opinion:
