@@ -191,3 +191,14 @@ def test_rubric_edit_before_review_replaces_the_indicators(call, personas):
             {"code": "item2", "label": "带动作用", "max": 40},
         ]
     )
+
+
+def test_confirm_refused_while_an_application_under_review_has_no_panel(scored_panel, call, personas):
+    from tests.factories import application_in_state
+
+    application_in_state(call, personas.applicant_b, "under_review", direction="智能装备")
+
+    with pytest.raises(Conflict) as exc:
+        scoring.confirm_ranking(call, by=personas.bureau)
+
+    assert exc.value.message == "以下申报书尚未抽取评审专家：岳阳市智能装备创新联合体。"

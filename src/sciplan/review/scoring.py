@@ -233,6 +233,12 @@ def confirm_ranking(call: Call, *, by) -> Ranking:
     locked = Call.objects.select_for_update().get(pk=call.pk)
     if Ranking.objects.filter(call=locked).exists():
         raise Conflict("本批次的评审排名已确认。", code="state")
+    unpanelled = [
+        a.consortium_name
+        for a in Application.objects.filter(call=locked, status=Status.UNDER_REVIEW, assignments__isnull=True)
+    ]
+    if unpanelled:
+        raise Conflict("以下申报书尚未抽取评审专家：" + "、".join(unpanelled) + "。", code="incomplete")
     rows = compute_ranking(locked)
     if not rows:
         raise Conflict("尚无可排名的申报书。", code="state")
