@@ -293,3 +293,32 @@ def test_application_list_query_count_does_not_grow(call, personas, api_as):
 
     assert (first.json()["count"], second.json()["count"]) == (1, 4)
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_huge_numbers_are_422_not_a_database_error(personas, api_as):
+    client = api_as("applicant")
+
+    statuses = [
+        client.get("/applications", offset=61687360289013825536).status_code,
+        client.get("/applications/99999999999999999999999").status_code,
+        client.post("/applications", {"call_id": 99999999999999999999999}).status_code,
+    ]
+
+    assert statuses == [422, 422, 422]
+
+
+def test_unreadable_body_is_400_in_our_error_shape(complete_application, api_as):
+    client = api_as("applicant")
+
+    response = client.client.post(
+        f"/api/v1/applications/{complete_application.pk}/transitions",
+        b"\x00",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {client.token}",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "请求体无法解析，请发送有效的 JSON（UTF-8）。",
+        "code": "bad_request",
+    }

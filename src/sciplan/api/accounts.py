@@ -9,7 +9,7 @@ from sciplan.accounts import services
 from sciplan.accounts.models import Unit
 from sciplan.api import auth
 from sciplan.api.auth import ApiRequest
-from sciplan.api.schemas import TokenIn, TokenOut, UnitDecisionIn, UnitOut, UnitRegisterIn, errors
+from sciplan.api.schemas import Id, TokenIn, TokenOut, UnitDecisionIn, UnitOut, UnitRegisterIn, errors
 from sciplan.core.errors import DomainError
 from sciplan.core.http import client_ip
 
@@ -113,7 +113,7 @@ def unit_register(request: ApiRequest, payload: UnitRegisterIn):
     ),
     response={200: UnitOut, **errors(401, 404, 409, 422)},
 )
-def unit_approve(request: ApiRequest, unit_id: int, payload: UnitDecisionIn):
+def unit_approve(request: ApiRequest, unit_id: Id, payload: UnitDecisionIn):
     unit = services.get_unit_for_review(request.auth, unit_id)
     unit = services.approve_unit(
         unit, by=request.auth, approve=payload.approve, reason=payload.reason, ip=client_ip(request)

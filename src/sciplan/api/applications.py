@@ -17,6 +17,7 @@ from pydantic import Field
 
 from sciplan.api.auth import ApiRequest
 from sciplan.api.schemas import (
+    MAX_ID,
     ApplicationCreateIn,
     ApplicationDetail,
     ApplicationPage,
@@ -25,6 +26,7 @@ from sciplan.api.schemas import (
     AttachmentOut,
     EligibilityOut,
     HistoryOut,
+    Id,
     MemberConfirmIn,
     MemberConfirmOut,
     MemberCreated,
@@ -71,9 +73,9 @@ def _summary(user, pk: int) -> dict:
 
 class ListFilter(Schema):
     status: Status | None = Field(None, description="按状态筛选")
-    call_id: int | None = Field(None, description="按申报批次筛选")
+    call_id: int | None = Field(None, ge=1, le=MAX_ID, description="按申报批次筛选")
     limit: int = Field(50, ge=1, le=200, description="每页条数，最多200")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=1_000_000, description="跳过的条数")
 
 
 @router.get(
@@ -122,7 +124,7 @@ def application_create(request: ApiRequest, payload: ApplicationCreateIn):
     ),
     response={200: ApplicationDetail, **errors(401, 404)},
 )
-def application_get(request: ApiRequest, application_id: int):
+def application_get(request: ApiRequest, application_id: Id):
     return _detail(request.auth, application_id)
 
 
@@ -183,7 +185,7 @@ class _Refused(Exception):
     ),
     response={200: ApplicationDetail, **errors(401, 403, 404, 409, 422)},
 )
-def application_update(request: ApiRequest, application_id: int, payload: ApplicationPatch):  # type: ignore[valid-type]
+def application_update(request: ApiRequest, application_id: Id, payload: ApplicationPatch):  # type: ignore[valid-type]
     user = request.auth
     patch: ApplicationPatchBase = payload
     application = queries.get_application_for(user, application_id)
@@ -224,7 +226,7 @@ def application_update(request: ApiRequest, application_id: int, payload: Applic
     description="按本批次规则逐条检查：硬性条件全部满足才能提交；提示项仅供参考。随时可查，不改变任何内容。",
     response={200: EligibilityOut, **errors(401, 404)},
 )
-def eligibility_check(request: ApiRequest, application_id: int):
+def eligibility_check(request: ApiRequest, application_id: Id):
     application = queries.application_detail(request.auth, application_id)
     now = clock.now()
     results = eligibility.check_application(application, at=now)
@@ -256,7 +258,7 @@ def eligibility_check(request: ApiRequest, application_id: int):
     ),
     response={200: TransitionOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def application_transition(request: ApiRequest, application_id: int, payload: TransitionIn):
+def application_transition(request: ApiRequest, application_id: Id, payload: TransitionIn):
     user = request.auth
     application = queries.get_application_for(user, application_id)
     actions.perform(
@@ -282,7 +284,7 @@ def application_transition(request: ApiRequest, application_id: int, payload: Tr
     description="申报书的每一次状态变化（谁、何时、从何状态到何状态、意见）及每个提交版本的回执编号。",
     response={200: HistoryOut, **errors(401, 404)},
 )
-def application_history(request: ApiRequest, application_id: int):
+def application_history(request: ApiRequest, application_id: Id):
     application = queries.get_application_for(request.auth, application_id)
     versions = list(application.versions.order_by("number"))
     receipts = {v.number: v.receipt_no for v in versions}
@@ -322,7 +324,7 @@ def application_history(request: ApiRequest, application_id: int):
     ),
     response={201: MemberCreated, **errors(401, 403, 404, 409, 422)},
 )
-def member_create(request: ApiRequest, application_id: int, payload: MemberIn):
+def member_create(request: ApiRequest, application_id: Id, payload: MemberIn):
     application = queries.get_application_for(request.auth, application_id)
     result = services.add_member(application, payload.dict(exclude_unset=True), by=request.auth)
     return 201, {**member_out(result.member, reveal=True), "confirm_token": result.confirm_token}
@@ -338,7 +340,7 @@ def member_create(request: ApiRequest, application_id: int, payload: MemberIn):
     ),
     response={200: MemberCreated, **errors(401, 403, 404, 409, 422)},
 )
-def member_update(request: ApiRequest, application_id: int, member_id: int, payload: MemberPatch):
+def member_update(request: ApiRequest, application_id: Id, member_id: Id, payload: MemberPatch):
     application = queries.get_application_for(request.auth, application_id)
     member = queries.get_member_for(request.auth, application, member_id)
     data = payload.dict(exclude_unset=True)
@@ -354,7 +356,7 @@ def member_update(request: ApiRequest, application_id: int, member_id: int, payl
     description="删除一家成员单位及其合作协议附件（已被提交版本引用的附件保留备查）。",
     response={204: None, **errors(401, 403, 404, 409)},
 )
-def member_delete(request: ApiRequest, application_id: int, member_id: int):
+def member_delete(request: ApiRequest, application_id: Id, member_id: Id):
     application = queries.get_application_for(request.auth, application_id)
     member = queries.get_member_for(request.auth, application, member_id)
     services.delete_member(member, by=request.auth)
@@ -399,7 +401,7 @@ def _platform(user, application: Application, platform_id: int) -> RdPlatform:
     description="添加牵头单位的一个研发平台；平台证书通过 attachment_upload（kind=platform_certificate, platform_id）上传。",
     response={201: PlatformOut, **errors(401, 403, 404, 409, 422)},
 )
-def platform_create(request: ApiRequest, application_id: int, payload: PlatformIn):
+def platform_create(request: ApiRequest, application_id: Id, payload: PlatformIn):
     application = queries.get_application_for(request.auth, application_id)
     platform = services.add_platform(application, payload.dict(), by=request.auth)
     return 201, platform_out(platform)
@@ -412,7 +414,7 @@ def platform_create(request: ApiRequest, application_id: int, payload: PlatformI
     description="部分修改一个研发平台，须带上修改所基于的平台 version（他人已修改时返回 409）。",
     response={200: PlatformOut, **errors(401, 403, 404, 409, 422)},
 )
-def platform_update(request: ApiRequest, application_id: int, platform_id: int, payload: PlatformPatch):
+def platform_update(request: ApiRequest, application_id: Id, platform_id: Id, payload: PlatformPatch):
     application = queries.get_application_for(request.auth, application_id)
     platform = _platform(request.auth, application, platform_id)
     data = payload.dict(exclude_unset=True)
@@ -428,7 +430,7 @@ def platform_update(request: ApiRequest, application_id: int, platform_id: int, 
     description="删除一个研发平台及其证书附件（已被提交版本引用的附件保留备查）。",
     response={204: None, **errors(401, 403, 404, 409)},
 )
-def platform_delete(request: ApiRequest, application_id: int, platform_id: int):
+def platform_delete(request: ApiRequest, application_id: Id, platform_id: Id):
     application = queries.get_application_for(request.auth, application_id)
     services.delete_platform(_platform(request.auth, application, platform_id), by=request.auth)
     return HttpResponse(status=204)
@@ -457,11 +459,15 @@ def _attachment(user, application_id: int, attachment_id: int) -> Attachment:
 )
 def attachment_upload(
     request: ApiRequest,
-    application_id: int,
+    application_id: Id,
     kind: Annotated[AttachmentKind, Form(description="附件类型代码")],
     file: Annotated[UploadedFile, File(description="文件；格式按内容识别，单个文件大小有上限")],
-    member_id: Annotated[int | None, Form(description="成员单位编号（合作协议必填）")] = None,
-    platform_id: Annotated[int | None, Form(description="研发平台编号（平台证书必填）")] = None,
+    member_id: Annotated[
+        int | None, Form(ge=1, le=MAX_ID, description="成员单位编号（合作协议必填）")
+    ] = None,
+    platform_id: Annotated[
+        int | None, Form(ge=1, le=MAX_ID, description="研发平台编号（平台证书必填）")
+    ] = None,
 ):
     application = queries.get_application_for(request.auth, application_id)
     attachment = services.upload_attachment(
@@ -491,7 +497,7 @@ def attachment_upload(
         }
     },
 )
-def attachment_download(request: ApiRequest, application_id: int, attachment_id: int):
+def attachment_download(request: ApiRequest, application_id: Id, attachment_id: Id):
     attachment = _attachment(request.auth, application_id, attachment_id)
     audit.record(
         "attachment.download",
@@ -514,7 +520,7 @@ def attachment_download(request: ApiRequest, application_id: int, attachment_id:
     description="删除一个附件。已被提交版本引用的附件只从当前草稿中移除，原文件保留备查。",
     response={204: None, **errors(401, 403, 404, 409)},
 )
-def attachment_delete(request: ApiRequest, application_id: int, attachment_id: int):
+def attachment_delete(request: ApiRequest, application_id: Id, attachment_id: Id):
     attachment = _attachment(request.auth, application_id, attachment_id)
     if attachment.removed_at is not None:
         raise NotFound()

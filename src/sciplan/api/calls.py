@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from sciplan.api.schemas import CallDetailOut, CallOut, errors
+from sciplan.api.schemas import CallDetailOut, CallOut, Id, errors
 from sciplan.applications.models import AttachmentKind
 from sciplan.calls.models import Call, PlatformLevel
 from sciplan.core import clock
@@ -63,7 +63,7 @@ def _labels(codes: list[str]) -> list[dict]:
     description="通知正文、时间节点、申报条件（门槛）、1+3+X 产业目录、推荐单位、必传附件与评分指标。无需登录。",
     response={200: CallDetailOut, **errors(404)},
 )
-def call_get(request: HttpRequest, call_id: int):
+def call_get(request: HttpRequest, call_id: Id):
     call = Call.objects.prefetch_related("industries", "recommenders").filter(pk=call_id).first()
     if call is None:
         raise NotFound()

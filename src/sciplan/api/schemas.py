@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.utils import timezone
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema, create_model
 
 from sciplan.applications.models import Application
@@ -45,6 +45,11 @@ MoneyIn = Annotated[
     ),
 ]
 
+
+# A path identifier: bounded so that a huge number is a clean 422, not a database overflow.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # --- errors -------------------------------------------------------------------------------------------
 
@@ -97,7 +102,9 @@ class UnitRegisterIn(Schema):
     unit_name: str = Field(description="单位名称")
     uscc: str = Field(description="统一社会信用代码（18位）")
     kind: str = Field("enterprise", description="单位类型代码，默认 enterprise（企业）")
-    recommender_id: int = Field(description="所在县市区或园区（推荐单位）编号，见 call_get 的 recommenders")
+    recommender_id: BodyId = Field(
+        description="所在县市区或园区（推荐单位）编号，见 call_get 的 recommenders"
+    )
     address: str = Field("", description="通讯地址")
     legal_representative: str = Field("", description="法定代表人")
     username: str = Field(description="单位管理员登录名：4位以上字母、数字、下划线或点")
@@ -237,7 +244,7 @@ class FinanceYearIO(Schema):
 
 
 class FinanceYearIn(Schema):
-    year: int = Field(description="年度，须为本批次的统计年度之一")
+    year: int = Field(ge=1900, le=2999, description="年度，须为本批次的统计年度之一")
     revenue: MoneyIn | None = Field(None, description="营业收入（万元）")
     rd_spending: MoneyIn | None = Field(None, description="研发投入（万元）")
 
@@ -384,7 +391,7 @@ def _section_fields(*, output: bool) -> dict[str, Any]:
             model_field = Application._meta.get_field(name)
             label = f"{getattr(model_field, 'verbose_name', name)}（{section.title}）"
             if name == "industry":
-                fields["industry_id"] = (int | None, Field(None, description=f"{label}，产业编号"))
+                fields["industry_id"] = (BodyId | None, Field(None, description=f"{label}，产业编号"))
                 continue
             kind = _out_type(model_field) if output else _text_type(model_field)
             if output:
@@ -399,7 +406,7 @@ ApplicationFields = create_model("ApplicationFields", __base__=Schema, **_sectio
 
 class ApplicationPatchBase(Schema):
     version: int = Field(description="修改所基于的版本号（取自 application_get 的 version）")
-    recommender_id: int | None = Field(None, description="推荐单位编号（基本信息）")
+    recommender_id: BodyId | None = Field(None, description="推荐单位编号（基本信息）")
     finances: list[FinanceYearIn] | None = Field(
         None, description="近三年营业收入与研发投入（牵头单位），只需列出要修改的年度"
     )
@@ -426,7 +433,7 @@ class ApplicationDetail(ApplicationSummary, ApplicationFields):  # type: ignore[
 
 
 class ApplicationCreateIn(Schema):
-    call_id: int = Field(description="申报批次编号")
+    call_id: BodyId = Field(description="申报批次编号")
 
 
 class RuleOut(Schema):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from sciplan.api.auth import token_auth
@@ -94,6 +94,38 @@ def validation_error(request: HttpRequest, exc: ValidationError):
     return api.create_response(
         request, {"detail": "请求内容有误。", "code": "validation", "errors": errors}, status=422
     )
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    403: "not_allowed",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "rate_limited",
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    """ninja's own refusals (an unreadable body, throttling) in our error shape and in Chinese."""
+    if exc.status_code == 400:
+        detail = "请求体无法解析，请发送有效的 JSON（UTF-8）。"
+    elif exc.status_code == 429:
+        detail = "操作过于频繁，请稍后再试。"
+    else:
+        detail = "请求未能处理。"
+    response = api.create_response(
+        request, {"detail": detail, "code": HTTP_CODES.get(exc.status_code, "error")}, status=exc.status_code
+    )
+    wait = getattr(exc, "wait", None)
+    if wait:
+        response["Retry-After"] = str(int(wait))
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(request, {"detail": "未找到，或您无权查看。", "code": "not_found"}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
