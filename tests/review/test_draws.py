@@ -171,3 +171,24 @@ def test_group_draw_excludes_an_expert_conflicted_with_any_application_of_the_gr
     assert sorted(draw.result) == sorted(e.pk for e in free)
     assert lead_b.pk not in draw.result
     assert Assignment.objects.filter(draw=draw).count() == 4
+
+
+def test_a_recusal_with_nobody_left_leaves_a_vacancy_the_bureau_fills_later(
+    under_review, personas, make_expert
+):
+    first, second = make_expert("专家", "单位甲", user=True), make_expert("专家", "单位乙", user=True)
+    panels.draw_panel([under_review.pk], size=2, by=personas.bureau)
+
+    panels.declare(
+        panels.get_assignment_for(first.user, under_review.pk),
+        conflict=True,
+        reason="亲属任职",
+        by=first.user,
+    )
+    empty = panels.vacancies(under_review)
+    newcomer = make_expert("专家", "单位丙")
+    panels.fill_vacancies(under_review, by=personas.bureau)
+
+    seated = Assignment.objects.filter(application=under_review).exclude(status="recused")
+    assert (empty, panels.vacancies(under_review)) == (1, 0)
+    assert sorted(seated.values_list("expert_id", flat=True)) == sorted([second.pk, newcomer.pk])

@@ -224,6 +224,46 @@ def declare(assignment: Assignment, *, conflict: bool, reason: str = "", by) -> 
     return locked
 
 
+def vacancies(application: Application) -> int:
+    """Seats of the application's panel left empty (a recusal whose redraw found nobody)."""
+    first = Draw.objects.filter(assignments__application=application, is_redraw=False).order_by("pk").first()
+    if first is None:
+        return 0
+    seated = (
+        Assignment.objects.filter(application=application).exclude(status=AssignmentStatus.RECUSED).count()
+    )
+    return max(first.size - seated, 0)
+
+
+def fill_vacancies(application: Application, *, by) -> Draw:
+    """The bureau fills empty seats once the pool has grown; recorded like any draw."""
+    ensure_bureau(by)
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call", "lead_unit", "industry")
+            .get(pk=application.pk)
+        )
+        missing = vacancies(locked)
+        if not missing:
+            raise Conflict("评审组没有空缺席位。", code="state")
+        field = (
+            Draw.objects.filter(assignments__application=locked)
+            .order_by("pk")
+            .values_list("field", flat=True)[0]
+        )
+        taken = list(Assignment.objects.filter(application=locked).values_list("expert_id", flat=True))
+        return _record(
+            [locked],
+            field=field,
+            size=missing,
+            seed=secrets.token_hex(8),
+            taken=taken,
+            by=by,
+            redraw_reason="空缺席位补抽",
+        )
+
+
 def _redraw_seat(recused: Assignment, *, by) -> Draw | None:
     """Fill the seat left by a recusal. A pool too small leaves the seat empty and says so in the log."""
     application = Application.objects.select_related("call", "lead_unit", "industry").get(

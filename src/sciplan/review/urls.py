@@ -12,6 +12,7 @@ urlpatterns = [
     path("applications/<int:pk>/visits/", bureau.site_visit, name="site_visit"),
     path("applications/<int:pk>/avoid/", bureau.avoid, name="avoid"),
     path("applications/<int:pk>/draw/", bureau.draw_one, name="draw_one"),
+    path("applications/<int:pk>/fill/", bureau.fill_vacancies, name="fill_vacancies"),
     path("visit-files/<int:pk>/", bureau.visit_file, name="visit_file"),
     path("intake/", bureau.intake, name="intake"),
     path("draws/", bureau.draws, name="draws"),

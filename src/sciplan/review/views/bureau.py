@@ -105,6 +105,7 @@ def _render_application(request, application, *, errors=None, form="", data=None
         "avoid": AvoidEntry.objects.filter(application=application).select_related("expert"),
         "experts": Expert.objects.filter(active=True).order_by("name"),
         "seats": queries.score_progress(application),
+        "vacancies": panels.vacancies(application),
         "errors": errors or {},
         "form": form,
         "data": data or {},
@@ -201,6 +202,16 @@ def draw_one(request: HttpRequest, pk: int) -> HttpResponse:
             [application.pk], size=size_n, seed=request.POST.get("seed"), by=request.user
         )
         return f"已抽取{draw.size}名专家（抽取记录#{draw.pk}）。"
+
+    return _act(request, pk, "draw", run)
+
+
+@bureau_only
+@require_POST
+def fill_vacancies(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(application):
+        draw = panels.fill_vacancies(application, by=request.user)
+        return f"已补抽{draw.size}名专家（抽取记录#{draw.pk}）。"
 
     return _act(request, pk, "draw", run)
 
