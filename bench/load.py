@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import string
 import time
@@ -281,6 +282,30 @@ async def one(client, state, kind: str, ep: dict, *, retry_503: bool) -> Outcome
         return Outcome(kind, response.status_code, elapsed, ok, error, retries)
 
 
+def cpu_seconds(server_pid: int | None, database: str) -> dict[str, float]:
+    """CPU time used so far by the gunicorn master and its workers, and by the PostgreSQL backends of
+    the benchmark database, from /proc. Unlike latency, CPU per request does not depend on what else
+    the machine is doing, so it is the number to compare between runs on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    app = db = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry.name), int(fields[1])
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if server_pid and (pid == server_pid or ppid == server_pid):
+            app += used
+        elif cmdline.startswith("postgres:") and f" {database} " in cmdline:
+            db += used
+    return {"app": app, "db": db}
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -348,16 +373,22 @@ async def run_phase(state: State, base: str, phase: dict, endpoints: dict) -> di
                     continue
                 outcomes.append(outcome)
 
+        cpu_before = cpu_seconds(state.manifest.get("server_pid"), state.manifest.get("database", ""))
         started = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.monotonic() - started
+        cpu_after = cpu_seconds(state.manifest.get("server_pid"), state.manifest.get("database", ""))
     by_kind = {
         kind: summarise([o for o in outcomes if o.kind == kind], elapsed)
         for kind in phase.get("mix", {phase["scenario"]: 1})
     }
+    served = sum(1 for o in outcomes if o.status)
+    cpu = {k: round((cpu_after[k] - cpu_before[k]) * 1000 / served, 1) if served else 0.0 for k in cpu_before}
     return {
         "name": phase["name"],
         "available": True,
+        "cpu_ms_per_request": cpu,
+        "load_average": round(os.getloadavg()[0], 1),
         "concurrency": concurrency,
         "seconds": round(elapsed, 1),
         "all": summarise(outcomes, elapsed),

@@ -36,18 +36,19 @@ def _verdict(kind: str, line: dict) -> str:
     return f"p99 < {budget} ms: {'**met**' if ok else '**missed**'}"
 
 
-def _row(label: str, line: dict, conc, floor: dict | None, verdict: str) -> str:
+def _row(label: str, line: dict, conc, floor: dict | None, verdict: str, cpu: dict | None = None) -> str:
     ratio = f"{line['p50'] / floor['p50']:.1f}×" if floor and floor["p50"] else "—"
     tratio = f"{line['throughput'] / floor['throughput']:.2f}" if floor and floor["throughput"] else "—"
+    cost = f"{cpu['app']} + {cpu['db']}" if cpu else "—"
     return (
         f"| {label} | {conc} | {line['requests']} | {line['throughput']} | {line['p50']} | {line['p95']} | "
-        f"{line['p99']} | {line['errors']} | {line['shed_503']} | {ratio} | {tratio} | {verdict} |"
+        f"{line['p99']} | {line['errors']} | {line['shed_503']} | {ratio} | {tratio} | {cost} | {verdict} |"
     )
 
 
 HEADER = (
     "| Scenario | Clients | Requests | Throughput (req/s) | p50 ms | p95 ms | p99 ms | Errors | 503 | p50 ÷ floor "
-    "| Throughput ÷ floor | Budget |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| Throughput ÷ floor | CPU ms/request (app + db) | Budget |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -89,7 +90,16 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
         if p is None or not p.get("available"):
             lines.append(f"| {LABELS[name]} | — | — | not available | | | | | | | | endpoint not built yet |")
             continue
-        lines.append(_row(LABELS[name], p["all"], p["concurrency"], floor, _verdict(name, p["all"])))
+        lines.append(
+            _row(
+                LABELS[name],
+                p["all"],
+                p["concurrency"],
+                floor,
+                _verdict(name, p["all"]),
+                p.get("cpu_ms_per_request"),
+            )
+        )
     surge = phases.get("surge")
     lines += ["", "## The surge: the final hour compressed (mixed traffic)", ""]
     if surge and surge.get("available"):
@@ -136,8 +146,8 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
             "",
             "## Server model: sync vs gthread (same data, 8–10 s per line)",
             "",
-            "| Model | Phase | Clients | Throughput | p50 ms | p99 ms | max ms | 503 | timeouts |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| Model | Phase | Clients | Throughput | p50 ms | p99 ms | max ms | 503 | timeouts | CPU ms/req (app + db) |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for model, model_phases in compare.items():
             for p in model_phases:
@@ -145,8 +155,18 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
                     a = p["all"]
                     lines.append(
                         f"| {model} | {p['name']} | {p['concurrency']} | {a['throughput']} | {a['p50']} | {a['p99']} | "
-                        f"{a['max']} | {a['shed_503']} | {a['timeouts']} |"
+                        f"{a['max']} | {a['shed_503']} | {a['timeouts']} | "
+                        f"{p['cpu_ms_per_request']['app']} + {p['cpu_ms_per_request']['db']} |"
                     )
+    loads = ", ".join(f"{p['name']} {p['load_average']}" for p in results["phases"] if p.get("available"))
+    lines += [
+        "",
+        "## The machine while measuring",
+        "",
+        f"Load average at the start: {m['load_average']}; 1-minute load average at the end of each phase: {loads}. "
+        "Above 2 the two cores were shared with other work, which lengthens latencies; CPU per request is not "
+        "affected by that and is the number to compare between runs.",
+    ]
     lines += ["", "## Endpoints driven", ""]
     for name, ep in results["endpoints"].items():
         if ep:

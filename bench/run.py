@@ -210,7 +210,11 @@ class Server:
         self.log.close()
 
 
-def drive(manifest_path: Path, plan: list[dict], out: Path) -> dict:
+def drive(manifest_path: Path, plan: list[dict], out: Path, server: Server) -> dict:
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["server_pid"] = server.proc.pid
+    manifest["database"] = DB
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     plan_path = out.with_suffix(".plan.json")
     plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
     subprocess.run(
@@ -367,7 +371,7 @@ def main() -> None:
             compare = {}
             for name, overrides in SERVERS.items():
                 log(f"comparing server model: {name}")
-                with Server(env, overrides, raw / f"gunicorn-{name}.log"):
+                with Server(env, overrides, raw / f"gunicorn-{name}.log") as server:
                     compare[name] = drive(
                         manifest_path,
                         [
@@ -376,11 +380,12 @@ def main() -> None:
                             phase("overload", "status", CLIENTS * 4, 20000, 10, timeout=10.0),
                         ],
                         raw / f"compare-{name}.json",
+                        server,
                     )["phases"]
             results["compare"] = compare
 
         log(f"main run on {CHOSEN}")
-        with Server(env, SERVERS[CHOSEN], raw / "gunicorn-main.log"):
+        with Server(env, SERVERS[CHOSEN], raw / "gunicorn-main.log") as server:
             plan = [phase(n, s, c, k, t, warmup=40) for n, s, _, c, k, t in SCENARIOS]
             plan.append(phase("surge", "surge", CLIENTS, 30000, 60, mix=SURGE_MIX, retry_503=True))
             plan += [phase(n, s, c, k, t, warmup=8) for n, s, _, c, k, t in AFTER_SURGE]
@@ -395,7 +400,7 @@ def main() -> None:
                     timeout=10.0,
                 )
             )
-            main_run = drive(manifest_path, plan, raw / "main.json")
+            main_run = drive(manifest_path, plan, raw / "main.json", server)
         results["phases"] = main_run["phases"]
         results["receipts"] = verify_receipts(main_run["receipts"])
         results["autosave_shape"] = main_run.get("autosave_shape")

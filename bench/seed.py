@@ -131,6 +131,30 @@ def make_call() -> Call:
     return call
 
 
+class Rows(list):
+    """Rows already in memory, answering the manager calls ``build_snapshot`` makes."""
+
+    def all(self):
+        return self
+
+    def order_by(self, field: str):
+        return sorted(self, key=lambda row: getattr(row, field))
+
+    def filter(self, **conditions):
+        return [r for r in self if all(getattr(r, k.replace("__isnull", "")) is None for k in conditions)]
+
+
+class InMemory:
+    """An application whose related rows come from memory (seeding only)."""
+
+    def __init__(self, application, **related):
+        self._application = application
+        self.__dict__.update(related)
+
+    def __getattr__(self, name):
+        return getattr(self._application, name)
+
+
 MEMBER_KINDS = [MemberCategory.UNIVERSITY, MemberCategory.TESTING, MemberCategory.CHAIN_ENTERPRISE]
 REQUIRED_FILES = [
     (AttachmentKind.FINANCIAL_EVIDENCE, "近三年审计报告.pdf"),
@@ -305,7 +329,7 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
     apps = Application.objects.bulk_create(apps, batch_size=500)
 
     lap("applications")
-    FinanceYear.objects.bulk_create(
+    finance_rows = FinanceYear.objects.bulk_create(
         [
             FinanceYear(
                 application=app,
@@ -406,15 +430,27 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
 
     lap("attachments")
     # Submitted versions and their history, as the submit service would have written them.
-    submitted_ids = [app.pk for app in apps if app.status != Status.DRAFT]
+    # The real build_snapshot, fed from the rows in memory instead of two queries per application.
     versions, events = [], []
     by_rec_user = {u.recommender_id: u for u in staff if u.role == Role.RECOMMENDER}
-    for app in (
-        Application.objects.filter(pk__in=submitted_ids)
-        .select_related("call", "recommender", "lead_unit", "industry")
-        .prefetch_related("platforms", "members")
-    ):
-        snapshot = build_snapshot(app)
+    finances_by_app: dict[int, list] = {}
+    for row in finance_rows:
+        finances_by_app.setdefault(row.application_id, []).append(row)
+    files_by_app: dict[int, list] = {}
+    for row in rows:
+        files_by_app.setdefault(row.application_id, []).append(row)
+    for app, unit, platform in zip(apps, units, platforms, strict=True):
+        if app.status == Status.DRAFT:
+            continue
+        app.call, app.lead_unit = call, unit
+        view = InMemory(
+            app,
+            finance_years=Rows(finances_by_app[app.pk]),
+            platforms=Rows([platform]),
+            members=Rows(members_by_app[app.pk]),
+            attachments=Rows(files_by_app[app.pk]),
+        )
+        snapshot = build_snapshot(view)
         snapshot["version"] = 1
         snapshot["submitted_at"] = app.submitted_at.isoformat()
         versions.append(
