@@ -322,3 +322,15 @@ def test_unreadable_body_is_400_in_our_error_shape(complete_application, api_as)
         "detail": "请求体无法解析，请发送有效的 JSON（UTF-8）。",
         "code": "bad_request",
     }
+
+
+def test_application_update_with_version_from_the_future_is_422(complete_application, api_as):
+    application = Application.objects.get(pk=complete_application.pk)
+
+    response = api_as("applicant").patch(
+        f"/applications/{application.pk}", {"version": application.version + 5, "basis": "覆盖"}
+    )
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["version"]
+    assert Application.objects.get(pk=application.pk).basis == application.basis

@@ -189,6 +189,10 @@ def application_update(request: ApiRequest, application_id: Id, payload: Applica
     user = request.auth
     patch: ApplicationPatchBase = payload
     application = queries.get_application_for(user, application_id)
+    if patch.version > application.version:
+        # A version nobody has saved yet would slip past the conflict check of every field.
+        message = f"版本号{patch.version}不存在（当前为{application.version}），请重新读取申报书后再修改。"
+        raise ValidationFailed(message, field_errors={"version": message})
     groups, field_errors = _by_section(patch, application.call)
     conflicts: dict[str, Any] = {}
     current_version = None
