@@ -111,9 +111,13 @@ def _nav(application: Application, current: str, user) -> list[dict[str, Any]]:
 
 def page_context(request: HttpRequest, application: Application, current: str, **context) -> dict:
     """The context every page of one application needs: the application, its menu, editability, badge."""
+    nav = _nav(application, current, request.user)
+    position = next((i for i, item in enumerate(nav) if item["current"]), None)
     context.update(
         application=application,
-        nav=_nav(application, current, request.user),
+        nav=nav,
+        previous_item=nav[position - 1] if position else None,
+        next_item=nav[position + 1] if position is not None and position + 1 < len(nav) else None,
         editable=permissions.can_edit(request.user, application),
         badge=BADGE.get(application.status, "badge-bad" if application.status in workflow.FINAL else ""),
         send_back=_send_back(application),
