@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast test-e2e check bench clean
+.PHONY: help setup run test test-fast test-e2e check audit bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -43,12 +43,16 @@ test-e2e: setup ## Only the browser tests
 	./scripts/install-system-deps.sh --browser
 	$(PYTEST) -q -m e2e
 
-check: setup ## Lint, types, Django checks (also against production settings)
+check: setup audit ## Lint, types, Django checks (also against production settings)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	SCIPLAN_DEBUG=0 SCIPLAN_SECRET_KEY=check-only-$$(date +%s)-secret-key-long-enough-for-deploy-check-xx \
 		SCIPLAN_ALLOWED_HOSTS=sciplan.example.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+audit: setup ## Security scan: known-vulnerable dependencies (pip-audit) and ruff's bandit rules (S)
+	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
+	$(VENV)/bin/ruff check --select S src
 
 bench: setup ## The deadline-surge benchmark (PostgreSQL, production server); results in bench/results/
 	$(PY) bench/run.py
