@@ -9,6 +9,9 @@ from sciplan.calls.models import Recommender
 from sciplan.core import clock
 
 DEMO_PASSWORD = "Demo-2024-pass"
+# Bureau staff and administrators must sign in with a one-time code. Their demo authenticator key is
+# published (demo mode only) so anyone can try the system: `manage.py demo_otp bureau` prints the code.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 # (username, name, role, recommender code or None, unit key or None, unit admin)
 PERSONAS = [
@@ -119,5 +122,26 @@ def load(context: dict) -> None:
     users["applicant_pending"] = ensure_user(
         "applicant_pending", "黄磊", Role.APPLICANT, unit=pending, unit_admin=True, mobile="13907300099"
     )
+    for username in ("bureau", "admin"):
+        ensure_demo_totp(users[username])
     context["units"] = units
     context["users"] = users
+
+
+def ensure_demo_totp(user: User):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.update_or_create(
+        user=user, name="演示验证器", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+    )
+    return device
+
+
+def current_demo_code(user: User) -> str:
+    """The code the demo authenticator shows now."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, name="演示验证器")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
