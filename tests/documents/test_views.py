@@ -164,3 +164,31 @@ def test_documents_page_of_another_unit_is_404(client, personas, version):
     response = client.get(reverse("documents:application_documents", args=[version.application_id]))
 
     assert response.status_code == 404
+
+
+def _page_queries(client, application_pk) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("documents:application_documents", args=[application_pk])
+    client.get(url)  # the first view records the verification codes
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return len(queries)
+
+
+def test_documents_page_query_count_does_not_grow_with_versions(client, personas, submitted_application):
+    from sciplan.applications.models import Application
+    from sciplan.applications.services import submit_application
+    from sciplan.applications.workflow import Action, transition
+
+    client.force_login(personas.applicant)
+    one = _page_queries(client, submitted_application.pk)
+    for round_no in range(2):
+        application = Application.objects.get(pk=submitted_application.pk)
+        transition(application, Action.RETURN, by=personas.county, reason=f"第{round_no + 1}次退回")
+        submit_application(Application.objects.get(pk=application.pk), by=personas.applicant)
+
+    three = _page_queries(client, submitted_application.pk)
+
+    assert (submitted_application.versions.count(), three) == (3, one)

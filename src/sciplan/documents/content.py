@@ -96,6 +96,13 @@ class Document:
     signatures: list[Signature] = field(default_factory=list)
 
     @property
+    def title_lines(self) -> list[str]:
+        """The cover title broken where an official would break it: the name, then the kind."""
+        if self.kind == "plan":
+            return [self.consortium_name, "实施方案"]
+        return [self.title]
+
+    @property
     def header_text(self) -> str:
         return self.call_title
 

@@ -123,7 +123,8 @@ def _cell_text(
     for index, line in enumerate(lines):
         if index:
             paragraph = cell.add_paragraph()
-        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.space_before = Pt(2) if index == 0 else Pt(0)
+        paragraph.paragraph_format.space_after = Pt(2) if index == len(lines) - 1 else Pt(0)
         paragraph.paragraph_format.line_spacing = 1.15
         if align is not None:
             paragraph.alignment = align
@@ -148,6 +149,9 @@ def _repeat_header(table: DocxTable) -> None:
 def _widths(table: DocxTable, relative: list[int], total_mm: float = 165) -> None:
     whole = sum(relative)
     table.autofit = False
+    # Word reads the cell widths, LibreOffice and WPS the table grid: set both.
+    for column, width in zip(table.columns, relative, strict=False):
+        column.width = Mm(total_mm * width / whole)
     for row in table.rows:
         for cell, width in zip(row.cells, relative, strict=False):
             cell.width = Mm(total_mm * width / whole)
@@ -221,9 +225,10 @@ def _cover(docx, doc: Document) -> None:
     )
     for _ in range(4):
         docx.add_paragraph()
-    title = docx.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, doc.title, size=24, bold=True, font=HEADING_FONT)
+    for line in doc.title_lines:
+        title = docx.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(title, line, size=24 if len(line) <= 17 else 20, bold=True, font=HEADING_FONT)
     subtitle = docx.add_paragraph()
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(subtitle, doc.call_title, size=13)
@@ -233,8 +238,8 @@ def _cover(docx, doc: Document) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for key, value in doc.cover_rows:
         cells = table.add_row().cells
-        _cell_text(cells[0], key, size=13, font=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.DISTRIBUTE)
-        _cell_text(cells[1], value, size=13)
+        _cell_text(cells[0], key, size=12, font=HEADING_FONT)
+        _cell_text(cells[1], value, size=12)
         _underline(cells[1])
     _widths(table, [4, 10], total_mm=140)
     docx.add_paragraph()
