@@ -630,7 +630,8 @@ def submit_application(
         latest = locked.versions.order_by("-number").first()
         repeated = idempotency_key and locked.events.filter(idempotency_key=idempotency_key).exists()
         last_event = locked.events.order_by("-at", "-id").first()
-        if latest and (
+        may_submit = by.role == Role.APPLICANT and permissions.relates_to(by, locked)
+        if latest and may_submit and (
             repeated
             or (locked.status == Status.SUBMITTED and last_event and last_event.action == Action.SUBMIT)
         ):

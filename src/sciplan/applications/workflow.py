@@ -248,12 +248,13 @@ def transition(
             .select_related("call", "recommender", "lead_unit")
             .get(pk=application.pk)
         )
-        if idempotency_key and locked.events.filter(idempotency_key=idempotency_key).exists():
-            return locked
-        if IDEMPOTENT_BY_STATE.get(Action(action)) == locked.status:
-            last = locked.events.order_by("-at", "-id").first()
-            if last is not None and last.action == action:
+        if _may_repeat(locked, action, by):
+            if idempotency_key and locked.events.filter(idempotency_key=idempotency_key).exists():
                 return locked
+            if IDEMPOTENT_BY_STATE.get(Action(action)) == locked.status:
+                last = locked.events.order_by("-at", "-id").first()
+                if last is not None and last.action == action:
+                    return locked
         moment = at or clock.now()
         refusal = check(locked, action, by=by, reason=reason, at=moment)
         if refusal is None:
@@ -303,6 +304,14 @@ def transition(
     application.status = locked.status
     application.submitted_at = locked.submitted_at
     return locked
+
+
+def _may_repeat(application: Application, action: str, user) -> bool:
+    """A repeat is answered as a success only for someone who could have done the action at all."""
+    from sciplan.applications.permissions import can_view, relates_to
+
+    roles = {role for (_, act), t in TABLE.items() if act == action for role in t.roles}
+    return getattr(user, "role", None) in roles and relates_to(user, application) and can_view(user, application)
 
 
 def _error_for(refusal: Refusal) -> Exception:
