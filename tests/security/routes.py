@@ -23,12 +23,14 @@ class Route:
     converters: dict = field(default_factory=dict)
     regex_groups: dict = field(default_factory=dict)
     api: bool = False
+    path: str = ""  # the route as written in the URL conf, e.g. "review/applications/<int:pk>/"
 
 
-def _walk(patterns, namespace="", converters=None, groups=None):
+def _walk(patterns, namespace="", converters=None, groups=None, prefix=""):
     converters = converters or {}
     groups = groups or {}
     for p in patterns:
+        route = prefix + str(p.pattern)
         conv = dict(converters)
         grp = dict(groups)
         if isinstance(p.pattern, RoutePattern):
@@ -37,9 +39,9 @@ def _walk(patterns, namespace="", converters=None, groups=None):
             grp.update(_regex_groups(p.pattern._regex))
         if isinstance(p, URLResolver):
             ns = namespace + (f"{p.namespace}:" if p.namespace else "")
-            yield from _walk(p.url_patterns, ns, conv, grp)
+            yield from _walk(p.url_patterns, ns, conv, grp, route)
         elif isinstance(p, URLPattern) and p.name:
-            yield namespace + p.name, p, conv, grp
+            yield namespace + p.name, p, conv, grp, route
 
 
 def _regex_groups(regex: str) -> dict[str, str]:
@@ -60,7 +62,7 @@ def _ninja_operations(pattern: URLPattern):
 def all_routes() -> list[Route]:
     routes: list[Route] = []
     seen: set[str] = set()
-    for full, pattern, conv, grp in _walk(get_resolver().url_patterns):
+    for full, pattern, conv, grp, written in _walk(get_resolver().url_patterns):
         kwargs = tuple(list(conv) + [g for g in grp if g not in conv])
         operations = _ninja_operations(pattern)
         if operations:
@@ -69,12 +71,12 @@ def all_routes() -> list[Route]:
                 if name in seen:
                     continue
                 seen.add(name)
-                routes.append(Route(name, full, kwargs, tuple(sorted(op.methods)), conv, grp, api=True))
+                routes.append(Route(name, full, kwargs, tuple(sorted(op.methods)), conv, grp, True, written))
             continue
         if full in seen:
             continue
         seen.add(full)
-        routes.append(Route(full, full, kwargs, ("GET", "POST"), conv, grp, api=full.startswith("api:")))
+        routes.append(Route(full, full, kwargs, ("GET", "POST"), conv, grp, full.startswith("api:"), written))
     return routes
 
 

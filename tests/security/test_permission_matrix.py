@@ -171,7 +171,9 @@ def _classify(route) -> str | None:
     if "application_id" in kwargs or "attachment_pk" in kwargs or "attachment_id" in kwargs:
         return "application"
     if "pk" in kwargs and (
-        route.name.startswith(APPLICATION_NAMESPACES) or route.name in APPLICATION_PK_ROUTES
+        route.name.startswith(APPLICATION_NAMESPACES)
+        or route.name in APPLICATION_PK_ROUTES
+        or "applications/<int:pk>/" in route.path  # any app's page about one application
     ):
         return "application"
     return None
