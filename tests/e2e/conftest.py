@@ -34,14 +34,27 @@ def artifacts_dir() -> Path:
     return root
 
 
+_BROWSER: dict = {}
+
+
+def _close_browser() -> None:
+    if "instance" in _BROWSER:
+        _BROWSER.pop("instance").close()
+        _BROWSER.pop("playwright").stop()
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(request):
+    """One Chromium for the whole run, however many modules import this fixture (Playwright's sync API
+    allows one running instance per thread)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}; run ./scripts/install-system-deps.sh --browser")
-    from playwright.sync_api import sync_playwright
+    if "instance" not in _BROWSER:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
+        playwright = sync_playwright().start()
+        _BROWSER["playwright"] = playwright
+        _BROWSER["instance"] = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=[
@@ -54,8 +67,8 @@ def browser():
                 "--disable-sync",
             ],
         )
-        yield instance
-        instance.close()
+        request.session.config.add_cleanup(_close_browser)
+    return _BROWSER["instance"]
 
 
 class Shooter:
@@ -86,16 +99,31 @@ def shoot(artifacts_dir, request):
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """A fresh browser context per person; every dialog (an XSS alert) fails the test."""
+    """A fresh browser context per person.
+
+    The pages ask ``confirm()`` before consequential forms (``data-confirm``): the person says yes, and
+    the question is kept in ``page.confirms``. Any other dialog (an XSS ``alert``) fails the test.
+    """
     contexts = []
     dialogs: list[str] = []
 
+    def on_dialog(page, dialog):
+        if dialog.type == "confirm":
+            page.confirms.append(dialog.message)
+            dialog.accept()
+        else:
+            dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
     def make(*, viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+        context = browser.new_context(
+            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.confirms = []
+        page.on("dialog", lambda d: on_dialog(page, d))
         page.base = live_server.url
         return page
 
@@ -105,9 +133,34 @@ def new_page(browser, live_server):
     assert dialogs == [], f"a script ran in the page: {dialogs}"
 
 
+@pytest.fixture
+def two_factor(settings):
+    """Bureau staff and admins sign in with the demo authenticator's code, as in production."""
+    settings.OTP_ENFORCED = True
+
+
 def login(page, username: str, password: str = "Demo-2024-pass") -> None:
     page.goto(page.base + "/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state("networkidle")
+    if "/accounts/otp/" in page.url:
+        enter_demo_code(page, username)
+
+
+def enter_demo_code(page, username: str) -> None:
+    """Type the code the demo authenticator shows; a code is accepted once, so wait for the next one."""
+    from sciplan.accounts.demo import current_demo_code, ensure_demo_totp
+    from sciplan.accounts.models import User
+
+    user = User.objects.get(username=username)
+    ensure_demo_totp(user)
+    for _attempt in range(3):
+        page.get_by_label("6位动态码").fill(current_demo_code(user))
+        page.get_by_role("button", name="验证").click()
+        page.wait_for_load_state("networkidle")
+        if "/accounts/otp/" not in page.url:
+            return
+        page.wait_for_timeout(10_000)
+    raise AssertionError(f"{username}: the one-time code was refused")
