@@ -53,3 +53,20 @@ def record_clean_credit(application, user, *, bad: str | None = None):
 
 def upload_pdf_letter(call, user, name: str = "推荐函.pdf"):
     return services.upload_letter(call, fileobj=io.BytesIO(sample_pdf()), filename=name, by=user)
+
+
+def api_sign_in(username: str):
+    """A bearer-token API client for ``username``; bureau and admin send their demo authenticator code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sciplan.accounts.demo import DEMO_PASSWORD, current_demo_code
+    from sciplan.accounts.models import User
+    from tests.api.conftest import ApiClient
+
+    user = User.objects.get(username=username)
+    body = {"username": username, "password": DEMO_PASSWORD}
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        body["otp"] = current_demo_code(user)
+    response = ApiClient().post("/auth/token", body)
+    assert response.status_code == 201, response.content
+    return ApiClient(response.json()["token"])

@@ -7,8 +7,8 @@ import pytest
 from sciplan.applications.models import Application
 from sciplan.calls.models import Extension
 from sciplan.recommendations.queries import recommendation_for
-from tests.api.conftest import sign_in
 from tests.factories import application_in_state
+from tests.recommendations.conftest import api_sign_in as sign_in
 from tests.recommendations.conftest import record_clean_credit
 
 pytestmark = pytest.mark.django_db

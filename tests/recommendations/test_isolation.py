@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sciplan.applications.models import Attachment
-from tests.api.conftest import sign_in
+from tests.recommendations.conftest import api_sign_in as sign_in
 from tests.recommendations.conftest import upload_pdf_letter
 
 pytestmark = pytest.mark.django_db

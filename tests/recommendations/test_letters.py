@@ -16,7 +16,7 @@ from sciplan.core.storage import private_storage
 from sciplan.recommendations.models import RecommendationLetter
 from sciplan.recommendations.queries import letter_for
 from sciplan.recommendations.services import upload_letter
-from tests.api.conftest import sign_in
+from tests.recommendations.conftest import api_sign_in as sign_in
 from tests.recommendations.conftest import upload_pdf_letter
 
 pytestmark = pytest.mark.django_db
