@@ -220,15 +220,23 @@ def _is_long(name: str) -> bool:
 
 def recognized_workbook(by, *, call_id: int | None = None, ip: str | None = None) -> bytes:
     """已认定创新联合体名单: the applications in state "recognized", from their submitted content."""
+    from sciplan.recognition.models import Recognition
+
     rows = _rows(by, call_id=call_id, statuses={Status.RECOGNIZED})
+    recognitions = {
+        r.application_id: r for r in Recognition.objects.filter(application_id__in=[a.pk for a, _ in rows])
+    }
     table = []
-    for index, (_application, version) in enumerate(rows, start=1):
+    for index, (application, version) in enumerate(rows, start=1):
         snap = version.snapshot
         members = snap.get("members", [])
+        recognition = recognitions.get(application.pk)
         table.append(
             [
                 index,
-                snap["consortium_name"],
+                recognition.official_name if recognition else snap["consortium_name"],
+                recognition.doc_number if recognition else None,
+                recognition.recognized_on if recognition else None,
                 snap["lead_unit"]["name"],
                 snap["lead_unit"].get("uscc", ""),
                 snap["fields"].get("industry", ""),
@@ -244,6 +252,8 @@ def recognized_workbook(by, *, call_id: int | None = None, ip: str | None = None
         [
             "序号",
             "创新联合体名称",
+            "认定文号",
+            "认定日期",
             "牵头单位",
             "统一社会信用代码",
             "所属产业",
@@ -253,7 +263,7 @@ def recognized_workbook(by, *, call_id: int | None = None, ip: str | None = None
             "申报批次",
         ],
         table,
-        widths={7: 60},
+        widths={9: 60},
         title="已认定创新联合体名单",
     )
     audit.record(
