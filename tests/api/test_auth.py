@@ -80,6 +80,7 @@ def test_token_create_refuses_wrong_otp_as_a_login_failure(personas, anonymous):
 
 def test_token_create_for_bureau_without_two_factor_is_refused_when_enforced(personas, anonymous, settings):
     settings.OTP_ENFORCED = True
+    TOTPDevice.objects.filter(user=personas.bureau).delete()
 
     response = anonymous.post("/auth/token", {"username": "bureau", "password": DEMO_PASSWORD})
 

@@ -102,6 +102,23 @@ def test_call_list_query_count_does_not_grow(call, anonymous):
     assert len(two.captured_queries) == len(one.captured_queries)
 
 
+def test_recommender_sees_contact_phones_masked_and_owner_in_full(call, personas):
+    application = application_in_state(call, personas.applicant, "submitted")
+
+    county_view = sign_in("county").get(f"/applications/{application.pk}").json()
+    owner_view = sign_in("applicant").get(f"/applications/{application.pk}").json()
+
+    assert (county_view["contact_mobile"], county_view["members"][0]["contact_mobile"]) == (
+        "138****1234",
+        "137****0000",
+    )
+    assert county_view["contact_email"] == "c***@example.cn"
+    assert (owner_view["contact_mobile"], owner_view["members"][0]["contact_mobile"]) == (
+        "13807301234",
+        "13707300000",
+    )
+
+
 def test_assigned_expert_sees_contact_phones_masked(call, personas):
     application = application_in_state(call, personas.applicant, "under_review", actor=personas.bureau)
     account = ensure_user("expert_api", "专家甲", Role.EXPERT, mobile="13507300000")

@@ -496,11 +496,14 @@ class HistoryOut(Schema):
 
 
 def may_see_contacts(user, application: Application) -> bool:
-    """Phone numbers and e-mail addresses are shown in full to the lead unit, its recommender and finance
-    department and the bureau; everyone else (an assigned expert) sees them masked (STANDARDS E25)."""
-    from sciplan.applications.permissions import relates_to
+    """Phone numbers and e-mail addresses are shown in full to the lead unit's own users and to the bureau
+    (which has the right, SPEC §8); recommenders, finance departments, experts and everyone else see
+    them masked (STANDARDS E25, the policy of ``core.masking``)."""
+    from sciplan.accounts.roles import Role
+    from sciplan.core.masking import can_unmask
 
-    return relates_to(user, application)
+    own = getattr(user, "role", None) == Role.APPLICANT and user.unit_id == application.lead_unit_id
+    return own or can_unmask(user)
 
 
 def _phone(value: str, reveal: bool) -> str:
@@ -604,6 +607,7 @@ MASKED_FIELDS = {"contact_mobile": _phone, "liaison_mobile": _phone, "contact_em
 
 def application_detail_out(app: Application, user) -> dict[str, Any]:
     """Everything of one application loaded by ``queries.application_detail``."""
+    from sciplan.applications.permissions import relates_to
     from sciplan.applications.workflow import actions_for
 
     reveal = may_see_contacts(user, app)
@@ -638,5 +642,5 @@ def application_detail_out(app: Application, user) -> dict[str, Any]:
         "members": [member_out(m, reveal=reveal) for m in members],
         "attachments": [attachment_out(a) for a in app.attachments.all()],
         "versions": [version_out(v) for v in sorted(app.versions.all(), key=lambda v: v.number)],
-        "actions": [a.value for a in actions_for(app.status, user.role)] if reveal else [],
+        "actions": [a.value for a in actions_for(app.status, user.role)] if relates_to(user, app) else [],
     }

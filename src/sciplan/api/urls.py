@@ -123,6 +123,23 @@ def http_error(request: HttpRequest, exc: HttpError):
     return response
 
 
+@api.exception_handler(OverflowError)
+def number_out_of_range(request: HttpRequest, exc: OverflowError):
+    """A number too large for the database (an unbounded id or page in a query) is the client's error.
+
+    Operations should bound their numbers in the schema (``schemas.Id``); this is the safety net.
+    """
+    return api.create_response(
+        request,
+        {
+            "detail": "请求中的数字超出允许范围。",
+            "code": "validation",
+            "errors": {"body": "数字超出允许范围。"},
+        },
+        status=422,
+    )
+
+
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404):
     return api.create_response(request, {"detail": "未找到，或您无权查看。", "code": "not_found"}, status=404)
