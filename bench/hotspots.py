@@ -60,7 +60,7 @@ def main() -> None:
             return client.get(ep["path"])
         if args.scenario == "bureau_list":
             client.cookies["sessionid"] = manifest["bureau"]["session"]
-            return client.get(ep["path"] + "?status=submitted")
+            return client.get(ep["path"] + "?state=submitted")
         if args.scenario == "public_call":
             return client.get(ep["path"].replace("{call}", str(manifest["call"])))
         if args.scenario == "floor":

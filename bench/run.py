@@ -62,13 +62,13 @@ SERVERS = {
     "gthread-nolimit": {
         "SCIPLAN_WORKER_CLASS": "gthread",
         "SCIPLAN_WORKERS": "2",
-        "SCIPLAN_THREADS": "16",
+        "SCIPLAN_THREADS": "24",
         "SCIPLAN_MAX_CONCURRENT_REQUESTS": "0",
     },
     "gthread": {
         "SCIPLAN_WORKER_CLASS": "gthread",
         "SCIPLAN_WORKERS": "2",
-        "SCIPLAN_THREADS": "16",
+        "SCIPLAN_THREADS": "24",
         "SCIPLAN_MAX_CONCURRENT_REQUESTS": "12",
     },
 }
@@ -375,9 +375,17 @@ def main() -> None:
                     compare[name] = drive(
                         manifest_path,
                         [
-                            phase("floor", "floor", CLIENTS, 3000, 8, warmup=50),
-                            phase("status", "status", CLIENTS, 3000, 8, warmup=50),
-                            phase("overload", "status", CLIENTS * 4, 20000, 10, timeout=10.0),
+                            phase("floor", "floor", CLIENTS, 3000, 6, warmup=50),
+                            phase("status", "status", CLIENTS, 3000, 8, warmup=30),
+                            phase(
+                                "overload",
+                                "status",
+                                CLIENTS * 4,
+                                20000,
+                                10,
+                                timeout=10.0,
+                                honor_retry_after=True,
+                            ),
                         ],
                         raw / f"compare-{name}.json",
                         server,
@@ -398,6 +406,7 @@ def main() -> None:
                     20,
                     mix={"status": 6, "autosave": 3, "public_call": 1},
                     timeout=10.0,
+                    honor_retry_after=True,
                 )
             )
             main_run = drive(manifest_path, plan, raw / "main.json", server)
