@@ -160,3 +160,22 @@ def test_content_build_uses_frozen_snapshot_not_live_form(version, personas):
 
     assert "提交后才改的文字" not in texts
     assert version.snapshot["fields"]["basis"] in texts
+
+
+@pytest.mark.parametrize("kind", ["application_pdf", "plan_pdf", "receipt_pdf"])
+def test_pdf_embeds_every_font_it_uses(version, kind):
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(services.render(version, kind)))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(font["/BaseFont"]).split("+", 1)[-1]] = embedded
+
+    assert fonts == {"Noto-Sans-CJK-SC": True, "Noto-Serif-CJK-SC": True}

@@ -192,3 +192,20 @@ def test_documents_page_query_count_does_not_grow_with_versions(client, personas
     three = _page_queries(client, submitted_application.pk)
 
     assert (submitted_application.versions.count(), three) == (3, one)
+
+
+def test_generate_documents_command_caches_latest_versions_once(resubmitted):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first, second = StringIO(), StringIO()
+    call_command("generate_documents", stdout=first)
+    call_command("generate_documents", stdout=second)
+
+    kinds = sorted(GeneratedDocument.objects.values_list("version__number", "kind"))
+    assert kinds == sorted((2, kind) for kind in KINDS)
+    assert (first.getvalue().strip(), second.getvalue().strip()) == (
+        "已生成 5 份文档（1 份申报书）。",
+        "已生成 0 份文档（1 份申报书）。",
+    )
