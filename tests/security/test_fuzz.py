@@ -1,7 +1,9 @@
 """STANDARDS C15, C16: the OpenAPI schema fuzzed through the WSGI app as an anonymous client and as an
 applicant (no 5xx, answers match the schema), and the USCC, phone and ID validators fuzzed with
 Hypothesis (a validation error with a message, never anything else). Bounded to run in well under two
-minutes: a few examples per operation, derandomised so a failure reproduces."""
+minutes: a few examples per operation, derandomised so a failure reproduces. The API tests commit like
+production does (one transaction per request), so one failing request cannot poison the next on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -60,7 +62,7 @@ def _fuzz_api(headers: dict[str, str]) -> tuple[list[str], int]:
     return failures, operations
 
 
-@pytest.mark.django_db(transaction=False)
+@pytest.mark.django_db(transaction=True)
 def test_api_fuzzed_anonymously_has_no_server_errors_and_conforms(call):
     from django.core.cache import cache
 
@@ -72,7 +74,7 @@ def test_api_fuzzed_anonymously_has_no_server_errors_and_conforms(call):
     assert failures == []
 
 
-@pytest.mark.django_db(transaction=False)
+@pytest.mark.django_db(transaction=True)
 def test_api_fuzzed_as_applicant_has_no_server_errors_and_conforms(personas, complete_application):
     from django.core.cache import cache
 
