@@ -146,6 +146,11 @@ def _repeat_header(table: DocxTable) -> None:
     trpr.append(element)
 
 
+def _keep_whole(row) -> None:
+    """Never split this row across pages (tables hold only short values; long texts are paragraphs)."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def _widths(table: DocxTable, relative: list[int], total_mm: float = 165) -> None:
     whole = sum(relative)
     table.autofit = False
@@ -191,7 +196,9 @@ def _table(docx, block: Table) -> None:
     _repeat_header(table)
     rows = list(block.rows) + ([block.total] if block.total else [])
     for row in rows:
-        cells = table.add_row().cells
+        added = table.add_row()
+        _keep_whole(added)
+        cells = added.cells
         for index, (cell, text) in enumerate(zip(cells, row, strict=True)):
             align = (
                 WD_ALIGN_PARAGRAPH.RIGHT
@@ -315,9 +322,7 @@ def _commitment_and_opinions(docx, doc: Document) -> None:
             paragraph.paragraph_format.left_indent = Mm(90)
             paragraph.paragraph_format.space_after = Pt(6)
             _run(paragraph, line)
-        trpr = row._tr.get_or_add_trPr()
-        cant_split = OxmlElement("w:cantSplit")
-        trpr.append(cant_split)
+        _keep_whole(row)
     if not doc.is_draft:
         note = docx.add_paragraph()
         note.paragraph_format.space_before = Pt(6)
