@@ -181,7 +181,7 @@ class _Refused(Exception):
     description=(
         "部分修改：只列出要改的字段，并带上修改所基于的 version。各栏目按同一规则保存，全部成功才生效："
         "任一字段有误返回 422 及“字段 → 中文提示”；同单位他人在此期间已修改了同一字段且内容不同，返回 409，"
-        "current 中给出当前版本号与这些字段的当前内容，不会覆盖。status、lead_unit、version 以外的只读字段一律忽略。"
+        "current 中给出当前版本号与这些字段的当前内容，不会覆盖。status、lead_unit 等只读字段即使出现在请求中也一律忽略。"
     ),
     response={200: ApplicationDetail, **errors(401, 403, 404, 409, 422)},
 )
