@@ -67,7 +67,7 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
         "runs on the same machine and takes part of the same two cores.",
         "",
         f"Data: {results['manifest']['counts']} (seeded in {results['manifest']['seconds']} s). Server: gunicorn "
-        "`deploy/gunicorn.conf.py`, gthread, 2 processes × 16 threads, `SCIPLAN_MAX_CONCURRENT_REQUESTS=12` per "
+        "`deploy/gunicorn.conf.py`, gthread, 2 processes × 24 threads, `SCIPLAN_MAX_CONCURRENT_REQUESTS=12` per "
         "process, PostgreSQL with persistent connections, Redis cache, DEBUG off.",
         "",
         "## Scenarios at 16 concurrent clients (closed loop, no think time)",
@@ -144,7 +144,7 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
     if compare:
         lines += [
             "",
-            "## Server model: sync vs gthread (same data, 8–10 s per line)",
+            "## Server model: sync vs gthread (same data, 6–10 s per line)",
             "",
             "| Model | Phase | Clients | Throughput | p50 ms | p99 ms | max ms | 503 | timeouts | CPU ms/req (app + db) |",
             "|---|---|---|---|---|---|---|---|---|---|",
@@ -170,9 +170,8 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
     lines += ["", "## Endpoints driven", ""]
     for name, ep in results["endpoints"].items():
         if ep:
-            lines.append(
-                f"- {name}: {ep.get('method', 'GET' if ep['kind'] == 'page' else '')} `{ep['path']}` ({ep['kind']})"
-            )
+            method = ep.get("method") or ("POST" if name == "autosave_page" else "GET")
+            lines.append(f"- {name}: {method} `{ep['path']}` ({ep['kind']})")
         else:
             lines.append(f"- {name}: not available")
     lines.append("")
