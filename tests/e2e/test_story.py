@@ -84,7 +84,7 @@ def fill_application(applicant, call, shoot) -> int:
     values = steps.section_values(call, DIRECTION, Industry.objects.get(code="petrochem").pk)
     for code, data in values.items():
         steps.save_section(applicant, pk, code, data)
-        shoot(applicant, f"section-{code}", phone=code in ("basic", "lead"))
+        shoot(applicant, f"section-{code}", phone=True)
     links = []
     for index in range(len(steps.MEMBERS)):
         links.append(steps.add_member(applicant, pk, steps.member_values(index)))
@@ -92,7 +92,7 @@ def fill_application(applicant, call, shoot) -> int:
             shoot(applicant, "member-link", phone=True)
         steps.upload_member_agreement(applicant, pk, steps.MEMBERS[index][0])
     steps.add_platform(applicant, pk, f"湖南省{DIRECTION}工程技术研究中心")
-    shoot(applicant, "platforms")
+    shoot(applicant, "platforms", phone=True)
     for kind, filename in (
         ("financial_evidence", "近三年审计报告.pdf"),
         ("charter", "联合体章程.pdf"),
@@ -122,7 +122,7 @@ def test_the_whole_path(new_page, personas, call, shoot, two_factor):
         member = new_page(viewport=steps_phone())
         steps.confirm_member(member, link, f"成员负责人{index + 1}")
         if index == 0:
-            shoot(member, "member-confirmed")
+            shoot(member, "member-confirmed", phone=True)
     applicant.goto(f"{applicant.base}/applications/{pk}/members/")
     assert applicant.get_by_text(f"已确认 {len(links)} 家").count() == 1
     shoot(applicant, "members-confirmed", phone=True)
@@ -139,7 +139,7 @@ def test_the_whole_path(new_page, personas, call, shoot, two_factor):
     county.goto(county.base + "/recommend/worklist/")
     shoot(county, "county-worklist", phone=True)
     steps.recommender_act(county, pk, "退回修改", reason="请补充第三年目标的量化指标。")
-    shoot(county, "county-returned")
+    shoot(county, "county-returned", phone=True)
     applicant.goto(f"{applicant.base}/applications/{pk}/")
     assert applicant.get_by_text("请补充第三年目标的量化指标。").count() >= 1
     shoot(applicant, "applicant-sees-reason", phone=True)
@@ -147,7 +147,7 @@ def test_the_whole_path(new_page, personas, call, shoot, two_factor):
         applicant, pk, "basis", {"goal_year3": "形成产业化能力，带动配套企业12家，新增产值5亿元。"}
     )
     steps.submit(applicant, pk)
-    shoot(applicant, "receipt-2")
+    shoot(applicant, "receipt-2", phone=True)
 
     # 6. The recommender accepts, checks credit, uploads its letter, recommends; finance co-signs.
     steps.recommender_act(county, pk, "受理")
@@ -160,7 +160,7 @@ def test_the_whole_path(new_page, personas, call, shoot, two_factor):
     finance.goto(finance.base + "/recommend/worklist/")
     shoot(finance, "finance-worklist", phone=True)
     steps.recommender_act(finance, pk, "财政部门确认推荐")
-    shoot(finance, "finance-confirmed")
+    shoot(finance, "finance-confirmed", phone=True)
     assert Application.objects.get(pk=pk).status == "recommended"
 
     # 7. The bureau records intake (paper copies, summary table) and the formal review.
@@ -169,9 +169,11 @@ def test_the_whole_path(new_page, personas, call, shoot, two_factor):
     bureau.goto(bureau.base + "/review/dashboard/")
     shoot(bureau, "bureau-dashboard", phone=True)
     bureau.goto(f"{bureau.base}/review/intake/?call={call.pk}")
+    bureau.get_by_label("汇总表接收日期").first.fill(clock.local(clock.now()).date().isoformat())
     bureau.get_by_role("button", name="登记收到汇总表").first.click()
     steps.settle(bureau)
-    shoot(bureau, "bureau-intake")
+    assert bureau.get_by_label("汇总表接收日期").count() == 0
+    shoot(bureau, "bureau-intake", phone=True)
     bureau.goto(f"{bureau.base}/review/applications/{pk}/")
     intake = bureau.locator("#intake")
     intake.get_by_label("接收日期").fill(clock.local(clock.now()).date().isoformat())
