@@ -65,6 +65,8 @@ def browser(request):
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                # The browser's own words (required-field bubbles, date pickers) in Chinese, as users see them.
+                "--lang=zh-CN",
             ],
         )
         request.session.config.add_cleanup(_close_browser)

@@ -84,6 +84,8 @@ def fill_application(applicant, call, shoot) -> int:
     values = steps.section_values(call, DIRECTION, Industry.objects.get(code="petrochem").pk)
     for code, data in values.items():
         steps.save_section(applicant, pk, code, data)
+        if code == "basic":
+            assert applicant.locator(".breadcrumb").get_by_text(NAME).count() == 1
         shoot(applicant, f"section-{code}", phone=True)
     links = []
     for index in range(len(steps.MEMBERS)):
