@@ -1,7 +1,7 @@
 """Gunicorn for SciPlan in production: ``gunicorn -c deploy/gunicorn.conf.py sciplan.wsgi``.
 
 Chosen by the deadline-surge benchmark (docs/performance.md, bench/results/): on a 2-core machine,
-2 processes x 16 threads ("gthread") with SciPlan's own concurrency limit of 12 requests per process
+2 processes x 24 threads ("gthread") with SciPlan's own concurrency limit of 12 requests per process
 (``SCIPLAN_MAX_CONCURRENT_REQUESTS=12``; the spare threads answer the excess with a quick 503).
 Every value can be overridden by environment, so a larger machine needs configuration, not code.
 
@@ -26,7 +26,7 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("SCIPLAN_BIND", "127.0.0.1:8000")
 workers = _int("SCIPLAN_WORKERS", multiprocessing.cpu_count())
 worker_class = os.environ.get("SCIPLAN_WORKER_CLASS", "gthread")
-threads = _int("SCIPLAN_THREADS", 16)
+threads = _int("SCIPLAN_THREADS", 24)
 # The most connections one process holds open (gthread); beyond it new ones wait in the listen queue.
 worker_connections = _int("SCIPLAN_WORKER_CONNECTIONS", 200)
 backlog = _int("SCIPLAN_BACKLOG", 512)
