@@ -27,6 +27,7 @@ def test_check_deploy_passes_with_production_settings():
         "SCIPLAN_ALLOWED_HOSTS": "sciplan.example.cn",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests of this process only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -35,7 +36,7 @@ def test_check_deploy_passes_with_production_settings():
         text=True,
     )
 
-    assert (result.returncode, result.stderr.strip()) == (0, "")
+    assert (result.returncode, result.stderr.strip()) == (0, ""), result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
