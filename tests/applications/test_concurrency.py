@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
 
 from sciplan.accounts import uscc
 from sciplan.accounts.demo import ensure_user
@@ -19,30 +18,9 @@ from sciplan.applications.services import submit_application
 from sciplan.core import clock
 from sciplan.core.errors import DomainError
 from sciplan.core.models import AuditEvent
+from tests.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_concurrently(count, fn):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(fn())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    close_old_connections()
-    return results, errors
 
 
 def test_ten_concurrent_submits_make_one_submission(complete_application, personas):

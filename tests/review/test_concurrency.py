@@ -3,38 +3,14 @@ interleave (the call row is locked by both)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from sciplan.core.errors import Conflict
 from sciplan.review import panels, scoring
 from sciplan.review.models import Assignment, Draw, Ranking, Score
+from tests.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_concurrently(count, fn):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(fn())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    close_old_connections()
-    return results, errors
 
 
 def test_five_concurrent_draws_for_one_application_seat_one_panel(under_review, personas, make_expert):
