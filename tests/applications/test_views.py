@@ -425,3 +425,15 @@ def test_list_query_count_does_not_grow_with_applications(client, personas, call
 
     assert Application.objects.filter(lead_unit=personas.applicant.unit).count() == 6
     assert six == one
+
+
+def test_overview_shows_the_pre_check_only_while_the_form_can_change(client, complete_application, personas):
+    client.force_login(personas.applicant)
+    url = f"/applications/{complete_application.pk}/"
+    draft_page = client.get(url).content.decode()
+    from sciplan.applications.services import submit_application
+
+    submit_application(complete_application, by=personas.applicant)
+    submitted_page = client.get(url).content.decode()
+
+    assert ('id="elig-title"' in draft_page, 'id="elig-title"' in submitted_page) == (True, False)

@@ -95,7 +95,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_for(request, pk)
     now = clock.now()
     deadline = deadline_for(application.call, Stage.APPLY, unit=application.lead_unit)
-    results = eligibility.check_application(application, at=now)
+    # The pre-check is for the form while it can still change; once submitted, the status page (read most
+    # often during the deadline surge) does not recompute it.
+    editable = application.status in workflow.EDITABLE
+    results = eligibility.check_application(application, at=now) if editable else []
     context = page_context(
         request,
         application,
@@ -108,6 +111,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         hard_failed=[r for r in results if r.hard and not r.passed],
         hard_count=sum(1 for r in results if r.hard),
         soft=[r for r in results if not r.hard],
+        show_eligibility=editable,
         remaining=_remaining(deadline, now),
         versions=application.versions.select_related("submitted_by").defer("snapshot").order_by("number"),
         events=_events(application),
