@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast test-e2e check audit bench clean
+.PHONY: help setup run test test-fast test-e2e check audit bench schema clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -56,6 +56,9 @@ audit: setup ## Security scan: known-vulnerable dependencies (pip-audit) and ruf
 
 bench: setup ## The deadline-surge benchmark (PostgreSQL, production server); results in bench/results/
 	$(PY) bench/run.py
+
+schema: setup ## Write docs/openapi.json from the served API schema (commit the diff with the API change)
+	$(PY) manage.py openapi_schema
 
 clean: ## Remove the virtual environment, local database and files
 	rm -rf $(VENV) node_modules var .pytest_cache
