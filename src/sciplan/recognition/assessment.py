@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from sciplan.accounts.roles import Role
 from sciplan.applications.workflow import Status
-from sciplan.core import audit, clock
+from sciplan.core import audit, authority, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from sciplan.recognition import calendar
 from sciplan.recognition.models import (
@@ -143,7 +143,7 @@ def publish_assessment_notice(*, year: int, starts_on: Any, by, ip: str | None =
         notice = PublicNotice.objects.create(
             kind=NoticeKind.ASSESSMENT,
             year=year,
-            title=f"{year}年度岳阳市创新联合体年度考核结果公示",
+            title=f"{year}年度{authority.current().city}创新联合体年度考核结果公示",
             starts_on=start,
             working_days=ASSESSMENT_NOTICE_DAYS,
             ends_at=calendar.notice_end(start, ASSESSMENT_NOTICE_DAYS),

@@ -6,7 +6,6 @@ Plain functions taking the acting user (``by=``); application states change only
 
 from __future__ import annotations
 
-import re
 import secrets
 from contextlib import contextmanager
 from datetime import date, time, timedelta
@@ -22,7 +21,7 @@ from sciplan.accounts.validators import validate_mobile, validate_uscc
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Action, Status, transition
 from sciplan.calls.models import Call
-from sciplan.core import audit, clock, filetypes, storage
+from sciplan.core import audit, authority, clock, filetypes, storage
 from sciplan.core.errors import Conflict, DeadlinePassed, DomainError, NotAllowed, NotFound, ValidationFailed
 from sciplan.core.notifications import notify
 from sciplan.recognition import calendar
@@ -51,7 +50,6 @@ class TooManyObjections(DomainError):
 
 
 ALLOWED_KINDS = ("pdf", "jpeg", "png", "docx", "xlsx")
-NAME_PATTERN = re.compile(r"^岳阳市\S{2,30}创新联合体$")
 
 
 def _require(user, *roles: str) -> None:
@@ -237,7 +235,7 @@ def publish_notice(
             kind=NoticeKind.RECOGNITION,
             call=call,
             year=call.year,
-            title=f"{call.year}年度岳阳市创新联合体拟认定名单公示",
+            title=f"{call.year}年度{authority.current().city}创新联合体拟认定名单公示",
             body=body.strip(),
             starts_on=start,
             working_days=days,
@@ -429,9 +427,10 @@ def recognize(
     name = "".join((official_name or application.consortium_name).split())
     errors = _required_text({"doc_number": doc_number}, {"doc_number": "认定文号"})
     day = _parse_date(recognized_on, "recognized_on", "认定日期", errors)
-    if not NAME_PATTERN.match(name):
+    issuer = authority.current()
+    if not issuer.name_pattern.match(name):
         errors["official_name"] = (
-            "名称应为“岳阳市＋方向/领域＋创新联合体”，如“岳阳市高性能聚烯烃新材料创新联合体”。"
+            f"名称应为“{issuer.naming_rule}”，如“{issuer.consortium_name('高性能聚烯烃新材料')}”。"
         )
     elif Recognition.objects.filter(official_name=name, revoked_on__isnull=True).exists():
         errors["official_name"] = f"已有认定的联合体名为“{name}”，请调整方向/领域表述。"
