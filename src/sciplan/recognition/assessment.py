@@ -129,6 +129,7 @@ def publish_assessment_notice(*, year: int, starts_on: Any, by, ip: str | None =
     start = _parse_date(starts_on, "starts_on", "公示开始日期", errors)
     if errors:
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    calendar.require_confirmed(start, ASSESSMENT_NOTICE_DAYS)
     with transaction.atomic():
         assessments = list(
             Assessment.objects.select_for_update(of=("self",))

@@ -6,6 +6,7 @@ Plain functions taking the acting user (``by=``); application states change only
 
 from __future__ import annotations
 
+import re
 import secrets
 from contextlib import contextmanager
 from datetime import date, time, timedelta
@@ -36,6 +37,7 @@ from sciplan.recognition.models import (
     Recognition,
     StoredFile,
     WorkdayOverride,
+    WorkdayYear,
 )
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -137,6 +139,70 @@ def delete_workday_override(override: WorkdayOverride, *, by) -> None:
     override.delete()
 
 
+CALENDAR_ROLES = (Role.ADMIN, Role.BUREAU)
+
+
+def _parse_days(values: Any, year: int, field: str, errors: dict[str, str]) -> list[date]:
+    """Dates of ``year`` from a list or a text of ISO dates separated by commas, spaces or new lines."""
+    items = re.split(r"[\s,，、;；]+", values) if isinstance(values, str) else list(values or [])
+    days = set()
+    for item in items:
+        if not str(item).strip():
+            continue
+        try:
+            day = item if isinstance(item, date) else date.fromisoformat(str(item).strip())
+        except ValueError:
+            errors[field] = f"“{item}”不是有效日期，请按2027-02-05的格式填写。"
+            return []
+        if day.year != year:
+            errors[field] = f"{day.isoformat()}不属于{year}年。"
+            return []
+        days.add(day)
+    return sorted(days)
+
+
+def confirm_workday_year(
+    year: int, *, holidays: Any, workdays: Any, source: str = "", by, ip: str | None = None
+) -> WorkdayYear:
+    """Enter or confirm ``year``'s holiday arrangement. From then on it, not the package, counts notices
+    in that year. Audited with the old and the new arrangement; never deleted."""
+    _require(by, *CALENDAR_ROLES)
+    errors: dict[str, str] = {}
+    if not 2000 <= int(year) <= 2100:
+        raise NotFound("没有这个年度。")
+    off = _parse_days(holidays, year, "holidays", errors)
+    worked = _parse_days(workdays, year, "workdays", errors)
+    weekend_off = [d.isoformat() for d in off if d.weekday() >= 5]
+    if weekend_off and "holidays" not in errors:
+        errors["holidays"] = f"{'、'.join(weekend_off)}是周末，本就休息，无需列为放假日期。"
+    weekday_worked = [d.isoformat() for d in worked if d.weekday() < 5]
+    if weekday_worked and "workdays" not in errors:
+        errors["workdays"] = f"{'、'.join(weekday_worked)}不是周末；调休上班日应为周六或周日。"
+    if not off and "holidays" not in errors:
+        errors["holidays"] = "请填写该年度的放假日期（国务院办公厅通知中工作日放假的日期）。"
+    if errors:
+        raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    with transaction.atomic():
+        entry = WorkdayYear.objects.select_for_update().filter(year=year).first()
+        old = {"holidays": entry.holidays, "workdays": entry.workdays, "source": entry.source} if entry else None
+        new = {
+            "holidays": [d.isoformat() for d in off],
+            "workdays": [d.isoformat() for d in worked],
+            "source": (source or "").strip()[:200],
+        }
+        if entry is None:
+            entry = WorkdayYear.objects.create(year=year, confirmed_by=by, **new)
+        else:
+            for name, value in new.items():
+                setattr(entry, name, value)
+            entry.confirmed_by = by
+            entry.save()
+        audit.record(
+            "calendar.year_confirmed", actor=by, obj=entry, ip=ip, detail={"year": year, "old": old, "new": new}
+        )
+    return entry
+
+
 # ---------------------------------------------------------------- proposed list
 
 
@@ -222,6 +288,7 @@ def publish_notice(
         errors["starts_on"] = "公示开始日期不能早于今天。"
     if errors:
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    calendar.require_confirmed(start, days)
     with transaction.atomic():
         applications = list(
             Application.objects.select_for_update(of=("self",))
