@@ -48,7 +48,22 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("SCIPLAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("SCIPLAN_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = os.environ.get("SCIPLAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address printed in links and on paper: never the host a request happened to arrive on. In
+# production without SCIPLAN_SITE_URL it is the first allowed host over HTTPS, never 127.0.0.1.
+_DEFAULT_SITE_URL = "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"
+SITE_URL = os.environ.get("SCIPLAN_SITE_URL", _DEFAULT_SITE_URL).rstrip("/")
+# The issuing authority (SPEC §13): another city is configuration, not code. See core/authority.py.
+SCIPLAN_AUTHORITY = {
+    "city": os.environ.get("SCIPLAN_AUTHORITY_CITY", "岳阳市"),
+    "region_code": os.environ.get("SCIPLAN_AUTHORITY_REGION_CODE", "4306"),
+    "bureau": os.environ.get("SCIPLAN_AUTHORITY_BUREAU", ""),
+    "division": os.environ.get("SCIPLAN_AUTHORITY_DIVISION", "基础研究科"),
+    "address": os.environ.get("SCIPLAN_AUTHORITY_ADDRESS", "岳阳市南湖大道653号科技局606室"),
+    "phone": os.environ.get("SCIPLAN_AUTHORITY_PHONE", "0730-8186096"),
+    "system_name": os.environ.get("SCIPLAN_AUTHORITY_SYSTEM_NAME", ""),
+    "guideline": os.environ.get("SCIPLAN_AUTHORITY_GUIDELINE", ""),
+    "public_url": os.environ.get("SCIPLAN_AUTHORITY_PUBLIC_URL", SITE_URL).rstrip("/"),
+}
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -219,7 +219,7 @@ class IndustryRef(Schema):
 class ApplicationSummary(Schema):
     id: int
     call: CallRef
-    consortium_name: str = Field(description="联合体名称（岳阳市+方向/领域+创新联合体）")
+    consortium_name: str = Field(description="联合体名称（城市+方向/领域+创新联合体）")
     lead_unit: UnitRef = Field(description="牵头单位")
     recommender: RecommenderRef = Field(description="推荐单位")
     industry: IndustryRef | None = Field(description="所属产业")
@@ -281,7 +281,7 @@ class MemberOut(Schema):
     uscc: str = Field(description="统一社会信用代码")
     category: str = Field(description="成员类别代码")
     category_label: str
-    in_yueyang: bool = Field(description="位于岳阳市内")
+    in_yueyang: bool = Field(description="位于本市（发文机关所在城市）内")
     role: str = Field(description="在联合体中的分工")
     agreement_signed_on: date | None = Field(description="合作协议签订日期")
     agreement_years: int | None = Field(description="协议期限（年）")
@@ -303,7 +303,7 @@ class MemberCreated(MemberOut):
 
 
 class MemberFields(Schema):
-    in_yueyang: bool | None = Field(None, description="位于岳阳市内")
+    in_yueyang: bool | None = Field(None, description="位于本市（发文机关所在城市）内")
     agreement_signed_on: date | None = Field(None, description="合作协议签订日期")
     agreement_years: int | None = Field(None, description="协议期限（年），1至50")
     cooperation_started_on: date | None = Field(None, description="实质性合作开始日期")

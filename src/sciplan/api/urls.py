@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from sciplan.api.auth import token_auth
+from sciplan.core import authority
 from sciplan.core.errors import Conflict, DomainError
 
 
@@ -45,7 +46,7 @@ class SciplanAPI(NinjaAPI):
 
 
 api = SciplanAPI(
-    title="岳阳市科技计划管理系统 API",
+    title=f"{authority.current().system_name} API",
     version="1.0.0",
     description="创新联合体申报的 JSON 接口。与网页使用同一套业务服务、权限、截止时间与校验。",
     urls_namespace="api",

@@ -18,12 +18,13 @@ from django.http import QueryDict
 from sciplan.applications.models import Application, FinanceYear, Member, RdPlatform, StandingLevel
 from sciplan.applications.sections import CREDENTIALS, ENTERPRISE_TYPES, Section
 from sciplan.applications.services import FINANCE_KEY, MEMBER_FIELDS
+from sciplan.core.authority import lazy_text
 
 # Text fields at least this long get a character counter (and a textarea when they are TextFields).
 COUNTER_FROM = 100
 
 HELP: dict[str, str] = {
-    "direction": "联合体名称按“岳阳市＋方向＋创新联合体”生成，此处只填写方向部分，如“高性能聚烯烃新材料”。",
+    "direction": lazy_text("联合体名称按“{city}＋方向＋创新联合体”生成，此处只填写方向部分，如“高性能聚烯烃新材料”。"),
     "industry": "须为本批次1+3+X现代产业体系目录中的产业。",
     "recommender": "按牵头单位注册地或所在园区选择推荐单位。",
     "contact_mobile": "11位手机号码，用于接收审核通知短信。",
@@ -39,7 +40,7 @@ HELP: dict[str, str] = {
     "task_reserve": "面向前沿方向的储备一代技术布局。",
     "local_support": "本地配套率现状与三年目标、配套企业名单。",
     "uscc": "18位统一社会信用代码。",
-    "in_yueyang": "成员单位注册地位于岳阳市行政区域内。",
+    "in_yueyang": lazy_text("成员单位注册地位于{city}行政区域内。"),
     "agreement_years": "协议期限须为3年以上。",
     "cooperation_started_on": "实质性合作须在提交申报前满1年。",
 }

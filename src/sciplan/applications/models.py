@@ -8,6 +8,7 @@ from django.db import models
 from sciplan.accounts.models import Unit
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call, Industry, PlatformLevel, Recommender
+from sciplan.core import authority
 
 
 class StandingLevel(models.TextChoices):
@@ -109,8 +110,8 @@ class Application(models.Model):
 
     @property
     def consortium_name(self) -> str:
-        """岳阳市 + 方向/领域 + 创新联合体 (the naming rule of the notice)."""
-        return f"岳阳市{self.direction or '＿＿'}创新联合体"
+        """城市 + 方向/领域 + 创新联合体 (the naming rule of the notice)."""
+        return authority.current().consortium_name(self.direction)
 
 
 class FinanceYear(models.Model):
@@ -171,7 +172,7 @@ class Member(models.Model):
     name = models.CharField("单位名称", max_length=200)
     uscc = models.CharField("统一社会信用代码", max_length=18)
     category = models.CharField("成员类别", max_length=20, choices=MemberCategory.choices)
-    in_yueyang = models.BooleanField("位于岳阳市内", default=False)
+    in_yueyang = models.BooleanField("位于本市", default=False)
     role = models.TextField("在联合体中的分工", max_length=500)
     agreement_signed_on = models.DateField("合作协议签订日期", null=True, blank=True)
     agreement_years = models.PositiveSmallIntegerField("协议期限（年）", null=True, blank=True)

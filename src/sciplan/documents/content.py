@@ -13,15 +13,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from sciplan.applications.models import Application, StandingLevel
 from sciplan.applications.sections import SECTIONS, Section
+from sciplan.core import authority
 from sciplan.documents.codes import display
 
-ISSUER = "岳阳市科学技术局"
-DOCUMENT_TITLES = {"application": "岳阳市创新联合体申报书", "plan": "创新联合体实施方案"}
+DOCUMENT_TITLES = {"application": "{city}创新联合体申报书", "plan": "创新联合体实施方案"}
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 COMMITMENT = (
@@ -30,7 +29,7 @@ COMMITMENT = (
     "侵犯他人知识产权等行为；",
     "二、所列成员单位均已知悉并同意参与本创新联合体建设，合作协议真实有效；",
     "三、本单位近三年无严重失信行为，未被列入严重失信主体名单，无重大安全、质量、环境污染事故；",
-    "四、如获认定，将按照实施方案组织建设，接受岳阳市科学技术局及相关部门的监督检查和年度考核，"
+    "四、如获认定，将按照实施方案组织建设，接受{bureau}及相关部门的监督检查和年度考核，"
     "按要求报送建设进展和绩效情况；",
     "五、纸质申报材料与网上提交的版本一致（以本文档校验码为准）。",
     "如有不实，本单位愿意承担相应责任，并接受有关部门依法依规作出的处理。",
@@ -94,6 +93,8 @@ class Document:
     chapters: list[Chapter]
     commitment: tuple[str, ...]
     signatures: list[Signature] = field(default_factory=list)
+    issuer: str = ""
+    system_name: str = ""
 
     @property
     def title_lines(self) -> list[str]:
@@ -269,7 +270,7 @@ def _members(snapshot: dict) -> list[Any]:
     for m in members:
         by_category[m["category_label"]] = by_category.get(m["category_label"], 0) + 1
     mix = "，".join(f"{name}{count}家" for name, count in by_category.items())
-    summary = f"成员单位共{len(members)}家，其中岳阳市内{local}家、市外{len(members) - local}家" + (
+    summary = f"成员单位共{len(members)}家，其中{authority.current().in_city}{local}家、市外{len(members) - local}家" + (
         f"；{mix}。" if mix else "。"
     )
     rows = []
@@ -413,7 +414,8 @@ def build(
     draft: it is watermarked and carries no verification code."""
     f = snapshot["fields"]
     is_draft = not code
-    title = DOCUMENT_TITLES[kind]
+    issuer = authority.current()
+    title = DOCUMENT_TITLES[kind].format(city=issuer.city)
     if kind == "plan":
         title = f"{snapshot['consortium_name']}实施方案"
     when = submitted_at or timezone.now()
@@ -443,10 +445,12 @@ def build(
         is_draft=is_draft,
         cover_rows=cover_rows,
         chapters=chapters,
-        commitment=COMMITMENT,
+        commitment=tuple(line.format(bureau=issuer.bureau) for line in COMMITMENT),
         signatures=_signatures(snapshot),
+        issuer=issuer.bureau,
+        system_name=issuer.system_name,
     )
 
 
 def verify_url(code: str) -> str:
-    return f"{settings.SITE_URL}/verify/?code={code}"
+    return authority.current().url(f"/verify/?code={code}")

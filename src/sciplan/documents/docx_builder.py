@@ -266,7 +266,7 @@ def _cover(docx, doc: Document) -> None:
     issuer = docx.add_paragraph()
     issuer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     issuer.paragraph_format.space_before = Pt(30)
-    _run(issuer, "岳阳市科学技术局制", size=14, font=HEADING_FONT)
+    _run(issuer, f"{doc.issuer}制", size=14, font=HEADING_FONT)
     when = docx.add_paragraph()
     when.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(when, doc.date_text, size=12)
@@ -328,7 +328,7 @@ def _commitment_and_opinions(docx, doc: Document) -> None:
         note.paragraph_format.space_before = Pt(6)
         _run(
             note,
-            f"本文档由岳阳市科技计划管理系统根据第{doc.version_number}版网上提交内容生成，校验码 {doc.code}。"
+            f"本文档由{doc.system_name}根据第{doc.version_number}版网上提交内容生成，校验码 {doc.code}。"
             f"核验地址：{doc.verify_url}",
             size=9,
         )
@@ -339,7 +339,7 @@ def document_docx(doc: Document) -> bytes:
     _setup_styles(docx)
     _page_setup(docx, doc)
     docx.core_properties.title = doc.title
-    docx.core_properties.author = "岳阳市科技计划管理系统"
+    docx.core_properties.author = doc.system_name
     docx.core_properties.subject = doc.call_title
     docx.core_properties.comments = "" if doc.is_draft else f"校验码 {doc.code}"
     _cover(docx, doc)

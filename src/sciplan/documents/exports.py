@@ -17,7 +17,7 @@ from sciplan.applications import permissions
 from sciplan.applications.models import Application, ApplicationVersion, StandingLevel
 from sciplan.applications.sections import SECTIONS
 from sciplan.applications.workflow import Status
-from sciplan.core import audit, clock
+from sciplan.core import audit, authority, clock
 from sciplan.core.errors import NotFound
 from sciplan.documents import codes, xlsx
 from sciplan.documents.content import label
@@ -114,7 +114,7 @@ def applications_workbook(
     headers += [label(name) for name in field_names]
     for year in years:
         headers += [f"{year}年营业收入（万元）", f"{year}年研发投入（万元）"]
-    headers += ["近三年研发投入合计（万元）", "研发平台", "成员单位数", "其中岳阳市内", "附件数"]
+    headers += ["近三年研发投入合计（万元）", "研发平台", "成员单位数", f"其中{authority.current().in_city}", "附件数"]
 
     table, members = [], []
     for index, (application, version) in enumerate(rows, start=1):
@@ -187,7 +187,7 @@ def applications_workbook(
             "成员单位名称",
             "统一社会信用代码",
             "成员类别",
-            "位于岳阳市内",
+            f"位于{authority.current().in_city}",
             "在联合体中的分工",
             "合作协议签订日期",
             "协议期限（年）",

@@ -7,6 +7,7 @@ from typing import Any
 import segno
 from django.template.loader import render_to_string
 
+from sciplan.core import authority
 from sciplan.documents.content import Document, Table, Text, numbered
 from sciplan.documents.pdf import html_to_pdf
 
@@ -96,6 +97,7 @@ def receipt_pdf(context: dict[str, Any]) -> bytes:
     context = {
         **context,
         "qr": qr_data_uri(context["verify_url"]),
+        "AUTHORITY": authority.current(),
         "header_css": css_string(context["call_title"]),
     }
     return html_to_pdf(render_to_string("documents/pdf/receipt.html", context))

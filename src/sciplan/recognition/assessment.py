@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from sciplan.accounts.roles import Role
 from sciplan.applications.workflow import Status
-from sciplan.core import audit, clock
+from sciplan.core import audit, authority, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from sciplan.recognition import calendar
 from sciplan.recognition.models import (
@@ -129,6 +129,7 @@ def publish_assessment_notice(*, year: int, starts_on: Any, by, ip: str | None =
     start = _parse_date(starts_on, "starts_on", "公示开始日期", errors)
     if errors:
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    calendar.require_confirmed(start, ASSESSMENT_NOTICE_DAYS)
     with transaction.atomic():
         assessments = list(
             Assessment.objects.select_for_update(of=("self",))
@@ -143,7 +144,7 @@ def publish_assessment_notice(*, year: int, starts_on: Any, by, ip: str | None =
         notice = PublicNotice.objects.create(
             kind=NoticeKind.ASSESSMENT,
             year=year,
-            title=f"{year}年度岳阳市创新联合体年度考核结果公示",
+            title=f"{year}年度{authority.current().city}创新联合体年度考核结果公示",
             starts_on=start,
             working_days=ASSESSMENT_NOTICE_DAYS,
             ends_at=calendar.notice_end(start, ASSESSMENT_NOTICE_DAYS),

@@ -7,15 +7,79 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from sciplan.core import workdays
-from sciplan.recognition.models import WorkdayOverride
+from sciplan.core.errors import ValidationFailed
+from sciplan.recognition.models import WorkdayOverride, WorkdayYear
 
 DEFAULT_END_TIME = time(18, 0)
 
 
+def _year_days(entry: WorkdayYear, start: date, end: date) -> dict[date, bool]:
+    """Every day of a confirmed year between ``start`` and ``end``: the year's arrangement decides."""
+    holidays = {date.fromisoformat(d) for d in entry.holidays}
+    worked = {date.fromisoformat(d) for d in entry.workdays}
+    day, last = max(start, date(entry.year, 1, 1)), min(end, date(entry.year, 12, 31))
+    result = {}
+    while day <= last:
+        result[day] = day in worked or (day.weekday() < 5 and day not in holidays)
+        day += timedelta(days=1)
+    return result
+
+
 def overrides_between(start: date, end: date) -> dict[date, bool]:
-    return dict(
+    """Confirmed years first, then the single-day corrections on top of them."""
+    result: dict[date, bool] = {}
+    for entry in WorkdayYear.objects.filter(year__gte=start.year, year__lte=end.year):
+        result.update(_year_days(entry, start, end))
+    result.update(
         WorkdayOverride.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday")
     )
+    return result
+
+
+def year_status(year: int) -> str:
+    """ "confirmed" (an administrator entered or confirmed it), "published" (the package carries the State
+    Council's arrangement) or "missing" (nobody knows it yet: notices in it cannot be published)."""
+    if WorkdayYear.objects.filter(year=year).exists():
+        return "confirmed"
+    return "published" if workdays.covered(date(year, 6, 1)) else "missing"
+
+
+def missing_years(start: date, count: int) -> list[int]:
+    """Years touched by a notice of ``count`` working days from ``start`` whose calendar is not known."""
+    last = notice_days(start, count)[-1]
+    known = set(
+        WorkdayYear.objects.filter(year__gte=start.year, year__lte=last.year).values_list("year", flat=True)
+    )
+    return [
+        y for y in range(start.year, last.year + 1) if y not in known and not workdays.covered(date(y, 6, 1))
+    ]
+
+
+def require_confirmed(start: date, count: int, *, field: str = "starts_on") -> None:
+    """Refuse a notice counted on a guessed calendar (2027-02-05 除夕 is no working day)."""
+    missing = missing_years(start, count)
+    if missing:
+        years = "、".join(str(y) for y in missing)
+        message = (
+            f"{years}年的工作日历尚未确认，公示期的工作日无法准确计算，暂不能发布。"
+            f"请系统管理员在“工作日历”中录入并确认{years}年的法定节假日与调休安排后再发布。"
+        )
+        raise ValidationFailed(message, field_errors={field: message})
+
+
+def prefill(year: int) -> tuple[list[date], list[date]]:
+    """A year's (holidays on weekdays, weekend days worked) as a starting point for the administrator: the
+    package's arrangement where it knows the year, else the fixed-date statutory holidays only."""
+    holidays, worked = [], []
+    day = date(year, 1, 1)
+    while day.year == year:
+        work = workdays.is_workday(day)
+        if day.weekday() < 5 and not work:
+            holidays.append(day)
+        elif day.weekday() >= 5 and work:
+            worked.append(day)
+        day += timedelta(days=1)
+    return holidays, worked
 
 
 def notice_days(start: date, count: int) -> list[date]:
@@ -32,19 +96,20 @@ def notice_end(start: date, count: int, end_time: time | None = None) -> datetim
 
 def uncovered_warning(start: date, count: int) -> str:
     """A warning when the official arrangement of the notice's dates is not known yet."""
-    days = notice_days(start, count)
-    missing = workdays.uncovered_days(start, days[-1])
+    missing = missing_years(start, count)
     if not missing:
         return ""
+    years = "、".join(str(y) for y in missing)
     return (
-        f"{missing[0].year}年的法定节假日安排尚未收录，期间按周一至周五计算工作日；"
-        "如国务院已公布安排，请在“工作日历”中补充调整。"
+        f"{years}年的工作日历尚未确认，公示期涉及该年度时不能发布；"
+        f"请系统管理员在“工作日历”中录入并确认{years}年的法定节假日与调休安排。"
     )
 
 
 def calendar_days(start: date, count: int) -> list[dict]:
     """``count`` consecutive days from ``start`` as the calendar page shows them."""
     overrides = overrides_between(start, start + timedelta(days=count))
+    confirmed = set(WorkdayYear.objects.values_list("year", flat=True))
     days = []
     for offset in range(count):
         day = start + timedelta(days=offset)
@@ -55,6 +120,7 @@ def calendar_days(start: date, count: int) -> list[dict]:
                 "work": workdays.is_workday(day, overrides),
                 "override": day in overrides,
                 "guessed": day not in overrides and not workdays.covered(day),
+                "year_confirmed": day.year in confirmed,
             }
         )
     return days

@@ -29,6 +29,27 @@ class WorkdayOverride(models.Model):
         return f"{self.date} {'工作日' if self.is_workday else '休息日'}"
 
 
+class WorkdayYear(models.Model):
+    """A year's holiday arrangement (法定节假日与调休) as the State Council published it, entered or confirmed
+    by an administrator. ``holidays`` are the weekdays off, ``workdays`` the weekend days worked (调休);
+    every other day is a working day from Monday to Friday. Never deleted: notices were counted on it."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    holidays = models.JSONField("放假日期（工作日放假）", default=list)
+    workdays = models.JSONField("调休上班日期（周末上班）", default=list)
+    source = models.CharField("依据", max_length=200, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField("确认时间", auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = "年度工作日历"
+        verbose_name_plural = "年度工作日历"
+
+    def __str__(self) -> str:
+        return f"{self.year}年工作日历"
+
+
 class StoredFile(models.Model):
     """A file kept in private storage: decision minutes, assessment attachments."""
 

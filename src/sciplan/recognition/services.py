@@ -22,7 +22,7 @@ from sciplan.accounts.validators import validate_mobile, validate_uscc
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Action, Status, transition
 from sciplan.calls.models import Call
-from sciplan.core import audit, clock, filetypes, storage
+from sciplan.core import audit, authority, clock, filetypes, storage
 from sciplan.core.errors import Conflict, DeadlinePassed, DomainError, NotAllowed, NotFound, ValidationFailed
 from sciplan.core.notifications import notify
 from sciplan.recognition import calendar
@@ -37,6 +37,7 @@ from sciplan.recognition.models import (
     Recognition,
     StoredFile,
     WorkdayOverride,
+    WorkdayYear,
 )
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -51,7 +52,6 @@ class TooManyObjections(DomainError):
 
 
 ALLOWED_KINDS = ("pdf", "jpeg", "png", "docx", "xlsx")
-NAME_PATTERN = re.compile(r"^岳阳市\S{2,30}创新联合体$")
 
 
 def _require(user, *roles: str) -> None:
@@ -139,6 +139,70 @@ def delete_workday_override(override: WorkdayOverride, *, by) -> None:
     override.delete()
 
 
+CALENDAR_ROLES = (Role.ADMIN, Role.BUREAU)
+
+
+def _parse_days(values: Any, year: int, field: str, errors: dict[str, str]) -> list[date]:
+    """Dates of ``year`` from a list or a text of ISO dates separated by commas, spaces or new lines."""
+    items = re.split(r"[\s,，、;；]+", values) if isinstance(values, str) else list(values or [])
+    days = set()
+    for item in items:
+        if not str(item).strip():
+            continue
+        try:
+            day = item if isinstance(item, date) else date.fromisoformat(str(item).strip())
+        except ValueError:
+            errors[field] = f"“{item}”不是有效日期，请按2027-02-05的格式填写。"
+            return []
+        if day.year != year:
+            errors[field] = f"{day.isoformat()}不属于{year}年。"
+            return []
+        days.add(day)
+    return sorted(days)
+
+
+def confirm_workday_year(
+    year: int, *, holidays: Any, workdays: Any, source: str = "", by, ip: str | None = None
+) -> WorkdayYear:
+    """Enter or confirm ``year``'s holiday arrangement. From then on it, not the package, counts notices
+    in that year. Audited with the old and the new arrangement; never deleted."""
+    _require(by, *CALENDAR_ROLES)
+    errors: dict[str, str] = {}
+    if not 2000 <= int(year) <= 2100:
+        raise NotFound("没有这个年度。")
+    off = _parse_days(holidays, year, "holidays", errors)
+    worked = _parse_days(workdays, year, "workdays", errors)
+    weekend_off = [d.isoformat() for d in off if d.weekday() >= 5]
+    if weekend_off and "holidays" not in errors:
+        errors["holidays"] = f"{'、'.join(weekend_off)}是周末，本就休息，无需列为放假日期。"
+    weekday_worked = [d.isoformat() for d in worked if d.weekday() < 5]
+    if weekday_worked and "workdays" not in errors:
+        errors["workdays"] = f"{'、'.join(weekday_worked)}不是周末；调休上班日应为周六或周日。"
+    if not off and "holidays" not in errors:
+        errors["holidays"] = "请填写该年度的放假日期（国务院办公厅通知中工作日放假的日期）。"
+    if errors:
+        raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    with transaction.atomic():
+        entry = WorkdayYear.objects.select_for_update().filter(year=year).first()
+        old = {"holidays": entry.holidays, "workdays": entry.workdays, "source": entry.source} if entry else None
+        new = {
+            "holidays": [d.isoformat() for d in off],
+            "workdays": [d.isoformat() for d in worked],
+            "source": (source or "").strip()[:200],
+        }
+        if entry is None:
+            entry = WorkdayYear.objects.create(year=year, confirmed_by=by, **new)
+        else:
+            for name, value in new.items():
+                setattr(entry, name, value)
+            entry.confirmed_by = by
+            entry.save()
+        audit.record(
+            "calendar.year_confirmed", actor=by, obj=entry, ip=ip, detail={"year": year, "old": old, "new": new}
+        )
+    return entry
+
+
 # ---------------------------------------------------------------- proposed list
 
 
@@ -224,6 +288,7 @@ def publish_notice(
         errors["starts_on"] = "公示开始日期不能早于今天。"
     if errors:
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    calendar.require_confirmed(start, days)
     with transaction.atomic():
         applications = list(
             Application.objects.select_for_update(of=("self",))
@@ -237,7 +302,7 @@ def publish_notice(
             kind=NoticeKind.RECOGNITION,
             call=call,
             year=call.year,
-            title=f"{call.year}年度岳阳市创新联合体拟认定名单公示",
+            title=f"{call.year}年度{authority.current().city}创新联合体拟认定名单公示",
             body=body.strip(),
             starts_on=start,
             working_days=days,
@@ -429,9 +494,10 @@ def recognize(
     name = "".join((official_name or application.consortium_name).split())
     errors = _required_text({"doc_number": doc_number}, {"doc_number": "认定文号"})
     day = _parse_date(recognized_on, "recognized_on", "认定日期", errors)
-    if not NAME_PATTERN.match(name):
+    issuer = authority.current()
+    if not issuer.name_pattern.match(name):
         errors["official_name"] = (
-            "名称应为“岳阳市＋方向/领域＋创新联合体”，如“岳阳市高性能聚烯烃新材料创新联合体”。"
+            f"名称应为“{issuer.naming_rule}”，如“{issuer.consortium_name('高性能聚烯烃新材料')}”。"
         )
     elif Recognition.objects.filter(official_name=name, revoked_on__isnull=True).exists():
         errors["official_name"] = f"已有认定的联合体名为“{name}”，请调整方向/领域表述。"

@@ -14,6 +14,7 @@ from sciplan.applications.models import Application, ApplicationVersion
 from sciplan.applications.workflow import Status
 from sciplan.calls.deadlines import base_deadline, deadline_for
 from sciplan.calls.models import Call, Recommender, Stage
+from sciplan.core import authority
 from sciplan.core.errors import NotFound
 from sciplan.recommendations.models import CreditCheck, CreditSource, Recommendation, RecommendationLetter
 
@@ -128,7 +129,7 @@ def worklist(user, call: Call, *, status: str = "", industry: str = "", q: str =
         qs = qs.filter(industry_id=industry) if str(industry).isdigit() else qs.none()
     q = (q or "").strip()
     if q:
-        direction = q.removeprefix("岳阳市").removesuffix("创新联合体") or q
+        direction = authority.current().direction_of(q) or q
         qs = qs.filter(
             Q(direction__icontains=direction)
             | Q(lead_unit__name__icontains=q)

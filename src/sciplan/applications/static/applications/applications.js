@@ -101,7 +101,8 @@
     function refreshDerived() {
       var direction = document.getElementById("f-direction");
       if (direction) {
-        var name = "岳阳市" + (direction.value.trim() || "＿＿") + "创新联合体";
+        var preview = document.querySelector("[data-name-preview]");
+        var name = (preview ? preview.dataset.city : "") + (direction.value.trim() || "＿＿") + "创新联合体";
         document.querySelectorAll("[data-name-preview]").forEach(function (el) { el.textContent = name; });
       }
       ["revenue", "rd"].forEach(function (kind) {
