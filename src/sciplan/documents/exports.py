@@ -327,7 +327,7 @@ def meeting_workbook(by, *, call_id: int | None = None, ip: str | None = None) -
         wb.active,
         MEETING_HEADERS,
         table,
-        widths=[6, 34, 30, 20, 20, 8, 13, 13, 16, 18],
+        widths=[6, 32, 28, 18, 18, 8, 12, 12, 24, 18],
         number_formats={6: "#,##0.00", 7: "#,##0.00"},
         title="创新联合体会议审议名单",
     )
