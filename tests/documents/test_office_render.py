@@ -210,7 +210,7 @@ def office(call, personas, settings):
             headers=["年度", "营业收入（万元）", "研发投入（万元）"],
             cover=True,
         ),
-        "summary_county.docx": Office(
+        "summary_county_word.docx": Office(
             "信息汇总表（县）",
             county_docx,
             landscape=True,
@@ -218,7 +218,7 @@ def office(call, personas, settings):
             headers=summary_headers,
             cells=["财政部门负责人（签字）", "填表人", Application.objects.get(pk=county.pk).lead_unit.uscc],
         ),
-        "summary_park.docx": Office(
+        "summary_park_word.docx": Office(
             "信息汇总表（园区）",
             park_docx,
             landscape=True,
@@ -284,8 +284,8 @@ def office(call, personas, settings):
 OFFICE_FILES = [
     "application.docx",
     "plan.docx",
-    "summary_county.docx",
-    "summary_park.docx",
+    "summary_county_word.docx",
+    "summary_park_word.docx",
     "summary_county.xlsx",
     "summary_park.xlsx",
     "meeting.xlsx",
