@@ -4,11 +4,13 @@
 #   libpango-1.0-0 …    — the text layout WeasyPrint renders PDFs with
 #   poppler-utils       — pdftoppm/pdftotext, to look at generated PDFs
 #   chromium            — the browser the end-to-end tests drive (only with --browser)
+#   libreoffice-writer, libreoffice-calc — convert the DOCX/XLSX files to PDF in the office-render
+#                         tests (only with --browser; no GUI extras)
 # Only missing packages are installed. Without root it prints what to install and stops.
 set -euo pipefail
 packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
 if [[ "${1:-}" == "--browser" ]]; then
-  packages+=(chromium)
+  packages+=(chromium libreoffice-writer libreoffice-calc)
 fi
 missing=()
 for pkg in "${packages[@]}"; do

@@ -104,7 +104,8 @@ def test_summary_xlsx_reads_back_every_column_in_rank_order(recommended_park, pe
     data, filename, _content_type = export_summary(personas.park, call.pk, "xlsx")
     ws = load_workbook(io.BytesIO(data)).active
 
-    body = [[c.value for c in row] for row in ws.iter_rows(min_row=5, max_row=ws.max_row)]
+    expected = expected_rows(personas, recommended_park)
+    body = [[c.value for c in row] for row in ws.iter_rows(min_row=5, max_row=4 + len(expected))]
     formula_cell = ws.cell(row=6, column=12)
 
     assert filename == f"创新联合体信息汇总表-{call.year}-岳阳经济技术开发区.xlsx"
@@ -112,15 +113,20 @@ def test_summary_xlsx_reads_back_every_column_in_rank_order(recommended_park, pe
     assert ws["A2"].value.startswith(f"批次：{call.title}    推荐单位（盖章）：岳阳经济技术开发区")
     assert [c.value for c in ws[3]] == HEADER_TOP
     assert [c.value for c in ws[4]] == HEADER_SUB
-    assert [[Decimal(str(v)) if i == 7 else v for i, v in enumerate(row)] for row in body] == expected_rows(
-        personas, recommended_park
-    )
+    assert [[Decimal(str(v)) if i == 7 else v for i, v in enumerate(row)] for row in body] == expected
     assert (formula_cell.data_type, formula_cell.quotePrefix) == ("s", True)
     assert [ws.cell(row=5, column=c).data_type for c in (1, 8, 9, 14)] == ["n", "n", "n", "n"]
     assert ws.print_title_rows == "$3:$4"
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
-    assert (ws["A1"].font.name, ws["B5"].font.name) == ("宋体", "仿宋_GB2312")
+    assert (ws["A1"].font.name, ws["B5"].font.name) == ("宋体", "宋体")
     assert ws.cell(row=5, column=11).alignment.wrap_text is True
+    # 3 members and 2 categories: the row is as tall as the 3-line member list
+    assert ws.row_dimensions[5].height >= 3 * 13.5
+    notes = [ws.cell(row=r, column=1).value for r in range(5 + len(expected), ws.max_row + 1)]
+    assert [n for n in notes if n] == [
+        "推荐单位（岳阳经济技术开发区）负责人（签字）：　　　　　　（盖章）　　年　　月　　日",
+        "填表人：　　　　　　　　联系电话：　　　　　　　　",
+    ]
 
 
 def test_summary_docx_reads_back_every_column_in_rank_order(recommended_park, personas, call):
@@ -148,7 +154,7 @@ def test_summary_docx_reads_back_every_column_in_rank_order(recommended_park, pe
     assert [texts(row) for row in table.rows[2:]] == expected
     assert header_flags == [True, True]
     assert (section.page_width > section.page_height, round(section.page_width.mm)) == (True, 297)
-    assert first_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert first_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
 
 
 def test_summary_lists_awaiting_finance_with_a_remark(call, personas):

@@ -114,6 +114,43 @@ class Document:
         return f"第{self.version_number}版 · 校验码 {self.code}"
 
 
+def text_width_mm(text: str, size_pt: float) -> float:
+    """How wide ``text`` sets on one line: a CJK or full-width character is one em, anything else
+    about half an em (Times New Roman's digits are exactly half an em)."""
+    em = size_pt * 25.4 / 72
+    return sum(em if ord(ch) > 0x2E7F else em * 0.55 for ch in text)
+
+
+def fitted_widths(
+    headers: list[str],
+    rows: list[list[str]],
+    relative: list[int],
+    *,
+    total_mm: float,
+    size_pt: float,
+    padding_mm: float,
+    short: int = 6,
+) -> list[float]:
+    """Column widths in mm: the relative shares, except that a column whose every text (header
+    included) is short — 序号, 级别, 年度 — is never narrower than its longest text on one line."""
+    whole = sum(relative)
+    widths = [total_mm * w / whole for w in relative]
+    minimum = []
+    for index in range(len(relative)):
+        texts = [headers[index]] + [row[index] for row in rows if index < len(row)]
+        lines = [line for text in texts for line in (text or "").split("\n")]
+        if max((len(line) for line in lines), default=0) <= short:
+            minimum.append(max(text_width_mm(line, size_pt) for line in lines) + padding_mm + 0.8)
+        else:
+            minimum.append(0.0)
+    fixed = {i for i, (w, m) in enumerate(zip(widths, minimum, strict=True)) if m > w}
+    if not fixed:
+        return widths
+    rest = total_mm - sum(minimum[i] for i in fixed)
+    free = sum(relative[i] for i in range(len(relative)) if i not in fixed) or 1
+    return [minimum[i] if i in fixed else rest * relative[i] / free for i in range(len(relative))]
+
+
 def label(name: str) -> str:
     return str(Application._meta.get_field(name).verbose_name)
 

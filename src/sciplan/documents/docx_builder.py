@@ -3,7 +3,8 @@
 Body text in 宋体, headings in 黑体 (the fonts of Chinese official documents); A4 portrait; the call's
 name in the page header and "第 X 页 共 Y 页" with the verification code in the footer of every page but
 the cover; table header rows repeat on each page and rows may break across pages so long texts are
-never cut.
+never cut. Rows of key–value tables and data tables are kept whole (``w:cantSplit``): their cells hold
+only short values, long texts are paragraphs.
 """
 
 from __future__ import annotations
@@ -20,11 +21,21 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
-from sciplan.documents.content import Document, KeyValues, Table, Text, numbered
+from sciplan.documents.content import (
+    Document,
+    KeyValues,
+    Table,
+    Text,
+    fitted_widths,
+    numbered,
+    text_width_mm,
+)
 
 BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
+TEXT_WIDTH_MM = 165
+CELL_PADDING_MM = 3.8  # Word's default cell margins, 0.19 cm either side
 
 
 def _fonts(element, east_asia: str, *, latin: str = LATIN_FONT) -> None:
@@ -151,15 +162,26 @@ def _keep_whole(row) -> None:
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
-def _widths(table: DocxTable, relative: list[int], total_mm: float = 165) -> None:
+def _widths(table: DocxTable, relative: list[float], total_mm: float = TEXT_WIDTH_MM) -> None:
+    """Fixed column widths. Word reads the cell widths, LibreOffice and WPS the table grid: set both,
+    and a fixed layout so no program re-balances the columns by their content."""
     whole = sum(relative)
+    widths = [Mm(total_mm * width / whole) for width in relative]
     table.autofit = False
-    # Word reads the cell widths, LibreOffice and WPS the table grid: set both.
-    for column, width in zip(table.columns, relative, strict=False):
-        column.width = Mm(total_mm * width / whole)
+    tblpr = table._tbl.tblPr
+    layout = tblpr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = OxmlElement("w:tblLayout")
+        tblpr.append(layout)
+    layout.set(qn("w:type"), "fixed")
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
+        col.set(qn("w:w"), str(int(width.twips)))
     for row in table.rows:
-        for cell, width in zip(row.cells, relative, strict=False):
-            cell.width = Mm(total_mm * width / whole)
+        for tc in row._tr.tc_lst:
+            span = tc.grid_span
+            start = row._tr.tc_lst[: row._tr.tc_lst.index(tc)]
+            first = sum(t.grid_span for t in start)
+            tc.width = sum(widths[first : first + span], Mm(0))
 
 
 def _key_values(docx, block: KeyValues) -> None:
@@ -167,7 +189,9 @@ def _key_values(docx, block: KeyValues) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for pairs in block.rows:
-        cells = table.add_row().cells
+        row = table.add_row()
+        _keep_whole(row)
+        cells = row.cells
         if len(pairs) == 1:
             cells[1].merge(cells[3])
             pairs = [pairs[0]]
@@ -175,7 +199,11 @@ def _key_values(docx, block: KeyValues) -> None:
             _cell_text(cells[index * 2], key, align=WD_ALIGN_PARAGRAPH.CENTER, font=HEADING_FONT)
             _shade(cells[index * 2], "F7F7F7")
             _cell_text(cells[index * 2 + 1], value)
-    _widths(table, [3, 5, 3, 5])
+    # The key column holds its longest label on one line ("日常对接工作人员" must not become "…人 | 员").
+    longest = max((text_width_mm(k, 10) for pairs in block.rows for k, _ in pairs), default=0)
+    key = min(max(longest + CELL_PADDING_MM + 1, 30), 48)
+    value = (TEXT_WIDTH_MM - 2 * key) / 2
+    _widths(table, [key, value, key, value])
     docx.add_paragraph()
 
 
@@ -209,7 +237,17 @@ def _table(docx, block: Table) -> None:
             )
             _cell_text(cell, text, align=align, size=size, bold=row is block.total)
     if block.widths:
-        _widths(table, block.widths)
+        _widths(
+            table,
+            fitted_widths(
+                block.headers,
+                rows,
+                block.widths,
+                total_mm=TEXT_WIDTH_MM,
+                size_pt=size,
+                padding_mm=CELL_PADDING_MM,
+            ),
+        )
     docx.add_paragraph()
 
 

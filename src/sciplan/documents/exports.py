@@ -22,7 +22,11 @@ from sciplan.core.errors import NotFound
 from sciplan.documents import codes, xlsx
 from sciplan.documents.content import label
 
-EXPORT_KINDS = {"applications": "申报书汇总", "recognized": "已认定创新联合体名单"}
+EXPORT_KINDS = {
+    "applications": "申报书汇总",
+    "meeting": "会议审议名单",
+    "recognized": "已认定创新联合体名单",
+}
 _STANDING = dict(StandingLevel.choices)
 
 
@@ -176,7 +180,7 @@ def applications_workbook(
 
     wb = xlsx.new_workbook()
     long_text = {i: 50 for i, name in enumerate(field_names, start=12) if _is_long(name)}
-    xlsx.write_table(wb.active, headers, table, widths=long_text, title="申报书汇总")
+    xlsx.write_table(wb.active, headers, table, widths=long_text, title="申报书汇总", for_print=False)
     xlsx.write_table(
         wb.create_sheet(),
         [
@@ -201,6 +205,7 @@ def applications_workbook(
         members,
         widths={8: 40, 12: 50},
         title="成员单位",
+        for_print=False,
     )
     audit.record(
         "export.download",
@@ -277,12 +282,78 @@ def recognized_workbook(by, *, call_id: int | None = None, ip: str | None = None
     return xlsx.workbook_bytes(wb)
 
 
+MEETING_HEADERS = [
+    "序号",
+    "联合体名称",
+    "牵头单位",
+    "推荐单位",
+    "所属产业",
+    "成员单位数",
+    "计划总投资（万元）",
+    "近三年研发投入（万元）",
+    "当前状态",
+    "回执编号",
+]
+
+
+def meeting_workbook(by, *, call_id: int | None = None, ip: str | None = None) -> bytes:
+    """会议审议名单: the submitted applications with the ten columns a meeting discusses, printed
+    legibly on A4 landscape (one page wide, header repeated, page numbers) — the full 申报书汇总 is for
+    screens."""
+    rows = _rows(by, call_id=call_id, statuses=None)
+    table = []
+    for index, (application, version) in enumerate(rows, start=1):
+        snap = version.snapshot
+        rd_total = sum(
+            (Decimal(f["rd_spending"]) for f in snap.get("finances", []) if f.get("rd_spending")), Decimal(0)
+        )
+        investment = snap["fields"].get("planned_investment")
+        table.append(
+            [
+                index,
+                snap["consortium_name"],
+                snap["lead_unit"]["name"],
+                snap["recommender"]["name"],
+                snap["fields"].get("industry", ""),
+                len(snap.get("members", [])),
+                Decimal(str(investment)) if investment not in (None, "") else None,
+                rd_total,
+                application.get_status_display(),
+                version.receipt_no,
+            ]
+        )
+    wb = xlsx.new_workbook()
+    xlsx.write_table(
+        wb.active,
+        MEETING_HEADERS,
+        table,
+        widths=[6, 32, 28, 18, 18, 8, 12, 12, 24, 18],
+        number_formats={6: "#,##0.00", 7: "#,##0.00"},
+        title="创新联合体会议审议名单",
+    )
+    audit.record(
+        "export.download",
+        actor=by,
+        object_type="export",
+        object_id="meeting",
+        ip=ip,
+        detail={"kind": "meeting", "rows": len(table), "call": call_id},
+    )
+    return xlsx.workbook_bytes(wb)
+
+
+BUILDERS = {
+    "applications": applications_workbook,
+    "meeting": meeting_workbook,
+    "recognized": recognized_workbook,
+}
+
+
 def export(kind: str, *, by, call_id: int | None = None, ip: str | None = None) -> tuple[bytes, str]:
     """(workbook, file name) of one of EXPORT_KINDS; bureau only (404 for anyone else)."""
     _ensure_bureau(by)
     if kind not in EXPORT_KINDS:
         raise NotFound()
-    builder = applications_workbook if kind == "applications" else recognized_workbook
-    data = builder(by, call_id=call_id, ip=ip)
+    data = BUILDERS[kind](by, call_id=call_id, ip=ip)
     stamp = clock.local(clock.now()).strftime("%Y%m%d%H%M")
     return data, f"{EXPORT_KINDS[kind]}_{stamp}.xlsx"

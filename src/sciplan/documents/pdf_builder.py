@@ -8,7 +8,7 @@ import segno
 from django.template.loader import render_to_string
 
 from sciplan.core import authority
-from sciplan.documents.content import Document, Table, Text, numbered
+from sciplan.documents.content import Document, Table, Text, fitted_widths, numbered
 from sciplan.documents.pdf import html_to_pdf
 
 
@@ -36,8 +36,17 @@ def _table_context(block: Table) -> dict[str, Any]:
 
     widths = None
     if block.widths:
-        total = sum(block.widths)
-        widths = [round(w * 100 / total, 2) for w in block.widths]
+        small = len(block.headers) > 5  # the template's table.members: 8.5 pt, 1.4 mm padding
+        rows = list(block.rows) + ([block.total] if block.total else [])
+        mm = fitted_widths(
+            block.headers,
+            rows,
+            block.widths,
+            total_mm=168,
+            size_pt=8.5 if small else 10,
+            padding_mm=2.8 if small else 4,
+        )
+        widths = [round(w * 100 / 168, 2) for w in mm]
     return {
         "kind": "table",
         "headers": block.headers,

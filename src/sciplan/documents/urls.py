@@ -20,5 +20,6 @@ urlpatterns = [
     path(
         "documents/exports/applications.xlsx", views.export_view("applications"), name="export_applications"
     ),
+    path("documents/exports/meeting.xlsx", views.export_view("meeting"), name="export_meeting"),
     path("documents/exports/recognized.xlsx", views.export_view("recognized"), name="export_recognized"),
 ]

@@ -117,8 +117,14 @@ def write_table(
     widths: Mapping[int, float] | Sequence[float | None] | None = None,
     number_formats: Mapping[int, str] | Sequence[str | None] | None = None,
     title: str | None = None,
+    for_print: bool = True,
 ) -> Worksheet:
     """Write a header row and data rows into ``ws`` laid out for reading and printing.
+
+    ``for_print=False`` marks a sheet meant for screens (dozens of columns): it is not scaled to one
+    page wide — 60 columns on A4 would print at about 1 pt — and its page header says it is for
+    screens; the sheet keeps its frozen, filtered header row either way. Every other row gets the
+    height of its longest wrapped cell, so a multi-line cell prints whole.
 
     ``widths`` and ``number_formats`` are given per column (0-based index → value, or a sequence);
     columns without an explicit width are sized from their content, clamped to a readable range.
@@ -139,6 +145,7 @@ def write_table(
 
     row_no = 1
     for row_no, row in enumerate(rows, start=2):
+        lines = 1
         for col, value in enumerate(row, start=1):
             cell = set_cell(ws.cell(row=row_no, column=col), value, number_format=format_of.get(col - 1))
             cell.font = _BODY_FONT
@@ -146,6 +153,10 @@ def write_table(
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str))
             if col <= len(measured):
                 measured[col - 1] = max(measured[col - 1], _display_width(cell.value))
+            if isinstance(cell.value, str) and "\n" in cell.value:
+                lines = max(lines, cell.value.count("\n") + 1)
+        if lines > 1:
+            ws.row_dimensions[row_no].height = lines * 13.5 + 3
 
     for col in range(1, len(headers) + 1):
         explicit = width_of.get(col - 1)
@@ -155,7 +166,7 @@ def write_table(
     ws.freeze_panes = "A2"
     if headers and row_no >= 1:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(row_no, 1)}"
-    _page_setup(ws, title or ws.title)
+    _page_setup(ws, title or ws.title, for_print=for_print)
     return ws
 
 
@@ -167,16 +178,20 @@ def _per_column(spec: Mapping[int, Any] | Sequence[Any] | None, count: int) -> d
     return {i: v for i, v in enumerate(spec[:count]) if v is not None}
 
 
-def _page_setup(ws: Worksheet, title: str) -> None:
+def _page_setup(ws: Worksheet, title: str, *, for_print: bool = True) -> None:
     ws.print_title_rows = "1:1"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
+    if for_print:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+    else:
+        title = f"{title}（供屏幕查看与筛选；打印请用“会议审议名单”）"
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.top, ws.page_margins.header = 0.8, 0.3
+    ws.page_margins.bottom, ws.page_margins.footer = 0.7, 0.3
     ws.oddHeader.center.text = title.replace("&", "&&")
     ws.oddHeader.center.font = FONT_NAME
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"

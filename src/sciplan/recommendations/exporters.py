@@ -4,6 +4,13 @@ Values come from the frozen snapshot of each application's latest submitted vers
 editable form, so the table matches what was submitted. Both files are A4 landscape with the header
 repeated on every printed page; the XLSX keeps numbers as numbers and writes formula-like text inert
 (``documents.xlsx``).
+
+Office programs print what the file says, not what Word guesses: the DOCX sets the table grid
+(``w:tblGrid``, which LibreOffice and WPS follow) to the same fixed widths as the cells, keeps each row
+whole, and numbers its pages; the XLSX gives every row the height of its longest wrapped cell, because
+a spreadsheet row prints only as tall as it is set. Both end with the signature and seal lines of the
+recommending unit — and of the finance department where it co-signs (the counties) — and a 填表人 /
+联系电话 line.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from sciplan.recommendations.models import Recommendation
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE_FONT = "宋体"
-BODY_FONT = "仿宋_GB2312"
+BODY_FONT = "宋体"  # docs/documents.md: body text in 宋体 in every generated file
 
 # (header, sub-header or None, XLSX width). "成员单位数" spans two columns: the total (a number) and
 # the breakdown by category.
@@ -40,19 +47,31 @@ COLUMNS: list[tuple[str, str | None, float]] = [
     ("联合体名称", None, 22),
     ("产业方向", None, 16),
     ("牵头单位", None, 22),
-    ("统一社会信用代码", None, 21),
-    ("所在县市区/园区", None, 14),
+    ("统一社会信用代码", None, 22),
+    ("所在县市区/园区", None, 20),
     ("研发平台及级别", None, 26),
     ("近三年研发投入(万元)", None, 13),
     ("成员单位数", "合计", 7),
     ("成员单位数", "按类别", 18),
     ("成员单位名单", None, 34),
     ("联系人/职务/手机", None, 18),
-    ("推荐单位", None, 14),
+    ("推荐单位", None, 20),
     ("推荐排序", None, 7),
     ("备注", None, 14),
 ]
 NUMERIC_COLUMNS = {0, 7, 8, 13}
+CREDIT_CODE_COLUMN = 4
+
+
+def signature_lines(recommender: Recommender) -> list[str]:
+    """Who signs and seals the table: the recommending unit, and the finance department of a county."""
+    units = [f"推荐单位（{recommender.name}）"]
+    if recommender.needs_finance_cosign:
+        units.append("财政部门")
+    return [f"{unit}负责人（签字）：　　　　　　（盖章）　　年　　月　　日" for unit in units]
+
+
+FILLER_LINE = "填表人：　　　　　　　　联系电话：　　　　　　　　"
 
 
 def _decimal(text) -> Decimal:
@@ -160,7 +179,9 @@ def summary_xlsx(call: Call, recommender: Recommender, items: list[tuple[Recomme
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
     body_font = Font(name=BODY_FONT, size=10)
+    last_row = sub
     for r, values in enumerate(summary_rows(items), start=sub + 1):
+        lines = 1
         for c, value in enumerate(values, start=1):
             fmt = "#,##0.00" if c - 1 == 7 else ("0" if c - 1 in NUMERIC_COLUMNS else None)
             cell = set_cell(ws.cell(row=r, column=c), value, number_format=fmt)
@@ -168,8 +189,19 @@ def summary_xlsx(call: Call, recommender: Recommender, items: list[tuple[Recomme
             cell.alignment = Alignment(
                 vertical="top", wrap_text=True, horizontal="center" if c - 1 in NUMERIC_COLUMNS else None
             )
+            lines = max(lines, wrapped_lines(value, COLUMNS[c - 1][2]))
+        # A row prints only as tall as it is set: give it the height of its longest wrapped cell.
+        ws.row_dimensions[r].height = round(lines * 13.5 + 4, 1)
+        last_row = r
+    ws.row_dimensions[3].height = ws.row_dimensions[4].height = 20
     for c, (_h, _s, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
+    note_font = Font(name=BODY_FONT, size=11)
+    for offset, line in enumerate([*signature_lines(recommender), FILLER_LINE], start=2):
+        row = last_row + offset
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(COLUMNS))
+        set_cell(ws.cell(row=row, column=1), line).font = note_font
+        ws.row_dimensions[row].height = 24
 
     ws.freeze_panes = ws.cell(row=sub + 1, column=3)
     ws.print_title_rows = f"{top}:{sub}"
@@ -180,12 +212,26 @@ def summary_xlsx(call: Call, recommender: Recommender, items: list[tuple[Recomme
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # The page header sits at 0.3 in, the table starts at 0.8 in: the title never covers the header.
+    ws.page_margins.top, ws.page_margins.header = 0.8, 0.3
+    ws.page_margins.bottom, ws.page_margins.footer = 0.7, 0.3
     ws.oddHeader.center.text = f"{call.title} · {recommender.name}".replace("&", "&&")
     ws.oddHeader.center.font = TITLE_FONT
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.font = TITLE_FONT
     return workbook_bytes(wb)
+
+
+def wrapped_lines(value, width_chars: float) -> int:
+    """How many lines ``value`` takes in a column ``width_chars`` wide (Excel's unit: one Latin digit;
+    a CJK character takes two)."""
+    text = "" if value is None else (f"{value:,.2f}" if isinstance(value, Decimal) else str(value))
+    usable = max(width_chars - 1, 1)
+    total = 0
+    for line in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+        total += max(1, -(-units // int(usable)))
+    return total
 
 
 # --- DOCX ---------------------------------------------------------------------------------------------
@@ -209,6 +255,61 @@ def _repeat_header(row) -> None:
     flag = OxmlElement("w:tblHeader")
     flag.set(qn("w:val"), "true")
     tr_pr.append(flag)
+
+
+def _keep_whole(row) -> None:
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def _docx_widths_mm(total_mm: float) -> list[float]:
+    """Column widths in mm: the credit code gets room for its 18 characters on one line at 9 pt
+    (Times New Roman digits and capitals are at most 0.72 em), the rest share by their XLSX widths."""
+    code_mm = 18 * 0.72 * 9 * 25.4 / 72 + 3.8  # + Word's default cell margins
+    units = [w for _h, _s, w in COLUMNS]
+    rest = total_mm - code_mm
+    others = sum(units) - units[CREDIT_CODE_COLUMN]
+    return [code_mm if i == CREDIT_CODE_COLUMN else rest * w / others for i, w in enumerate(units)]
+
+
+def _grid(table, widths_mm: list[float]) -> None:
+    """Fixed layout with the grid and every cell at the same widths (LibreOffice and WPS follow the
+    grid, Word the cells)."""
+    table.autofit = False
+    tblpr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    widths = [Mm(w) for w in widths_mm]
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(width.twips)))
+    for tr in table._tbl.tr_lst:
+        first = 0
+        for tc in tr.tc_lst:
+            tc.width = sum(widths[first : first + tc.grid_span], Mm(0))
+            first += tc.grid_span
+
+
+def _page_number_footer(section) -> None:
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for piece in ("第 ", "PAGE", " 页，共 ", "NUMPAGES", " 页"):
+        run = paragraph.add_run()
+        _font(run, BODY_FONT, 9)
+        if piece in ("PAGE", "NUMPAGES"):
+            for kind, text in (("begin", None), (None, piece), ("separate", None), (None, "1"), ("end", None)):
+                if kind:
+                    element = OxmlElement("w:fldChar")
+                    element.set(qn("w:fldCharType"), kind)
+                elif text == piece:
+                    element = OxmlElement("w:instrText")
+                    element.set(qn("xml:space"), "preserve")
+                    element.text = f" {piece} "
+                else:
+                    element = OxmlElement("w:t")
+                    element.text = text
+                run._element.append(element)
+        else:
+            run.text = piece
 
 
 def _write(cell, text: str, *, font: str, size: float, bold: bool = False, center: bool = False) -> None:
@@ -238,6 +339,8 @@ def summary_docx(call: Call, recommender: Recommender, items: list[tuple[Recomme
     section.page_width, section.page_height = Mm(297), Mm(210)
     section.left_margin = section.right_margin = Mm(12)
     section.top_margin = section.bottom_margin = Mm(15)
+    section.footer_distance = Mm(7)
+    _page_number_footer(section)
     styles = document.styles["Normal"]
     styles.font.name = BODY_FONT
     styles.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
@@ -275,19 +378,22 @@ def summary_docx(call: Call, recommender: Recommender, items: list[tuple[Recomme
         col += span
     _repeat_header(top)
     _repeat_header(sub)
+    _keep_whole(top)
+    _keep_whole(sub)
     for values in summary_rows(items):
-        cells = table.add_row().cells
+        row = table.add_row()
+        _keep_whole(row)
+        cells = row.cells
         for index, value in enumerate(values):
             _write(cells[index], _text(value), font=BODY_FONT, size=9, center=index in NUMERIC_COLUMNS)
-    total_mm = 297 - 24
-    total_units = sum(w for _h, _s, w in COLUMNS)
-    for index, (_h, _s, width) in enumerate(COLUMNS):
-        for cell in table.columns[index].cells:
-            cell.width = Mm(total_mm * width / total_units)
+    _grid(table, _docx_widths_mm(297 - 24))
     if not items:
         document.add_paragraph("（本批次尚无推荐的申报。）")
-    footer = document.add_paragraph()
-    _font(footer.add_run(f"填表日期：{clock.local(clock.now()):%Y年%m月%d日}"), BODY_FONT, 12)
+    for line in [f"填表日期：{clock.local(clock.now()):%Y年%m月%d日}", *signature_lines(recommender), FILLER_LINE]:
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.space_before = Pt(10)
+        paragraph.paragraph_format.keep_with_next = True
+        _font(paragraph.add_run(line), BODY_FONT, 12)
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
