@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db.models import Max
 
-from sciplan.calls.models import Call, Extension, Recommender, Stage
+from sciplan.calls.models import Call, CallState, Extension, Recommender, Stage
 from sciplan.core import clock
 from sciplan.core.errors import DeadlinePassed
 
@@ -41,6 +41,10 @@ def ensure_open(
 ) -> datetime:
     """Raise :class:`DeadlinePassed` when ``at`` (default: now) is not strictly before the deadline."""
     at = at or clock.now()
+    if call.state == CallState.DRAFT:
+        raise DeadlinePassed("本批次尚未发布，暂不能办理。")
+    if call.state == CallState.ARCHIVED:
+        raise DeadlinePassed("本批次已归档，不再办理。")
     if stage == Stage.APPLY and at < call.opens_at:
         raise DeadlinePassed(f"网上申报尚未开始，开始时间为{clock.fmt(call.opens_at)}。")
     deadline = deadline_for(call, stage, unit=unit, recommender=recommender)

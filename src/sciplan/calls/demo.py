@@ -11,6 +11,7 @@ from sciplan.calls.models import (
     DEFAULT_REQUIRED_ATTACHMENTS,
     DEFAULT_RUBRIC,
     Call,
+    CallState,
     Industry,
     IndustryGroup,
     PlatformLevel,
@@ -96,7 +97,15 @@ def _notice() -> str:
     return seed.read_text(encoding="utf-8") if seed.exists() else ""
 
 
+def _attachment_specs() -> list[dict]:
+    return [
+        {"kind": kind, "name": "", "types": ["pdf", "jpeg", "png"], "max_mb": 20, "required": True}
+        for kind in DEFAULT_REQUIRED_ATTACHMENTS
+    ]
+
+
 def _make_call(**fields) -> Call:
+    fields.setdefault("attachment_specs", _attachment_specs())
     call, _ = Call.objects.update_or_create(title=fields.pop("title"), defaults=fields)
     call.industries.set(Industry.objects.all())
     call.recommenders.set(Recommender.objects.all())
@@ -107,6 +116,7 @@ def create_call_2024() -> Call:
     return _make_call(
         title="2024年度岳阳市创新联合体申报",
         year=2024,
+        state=CallState.CLOSED,
         notice=_notice(),
         opens_at=_at(2024, 7, 4),
         closes_at=_at(2024, 8, 4, 18),
@@ -131,6 +141,7 @@ def create_practice_call() -> Call:
         title=f"{today.year}年度岳阳市创新联合体申报（演练批次）",
         year=today.year,
         is_practice=True,
+        state=CallState.PUBLISHED,
         notice=_notice(),
         opens_at=_at(opens.year, opens.month, opens.day),
         closes_at=_at(closes.year, closes.month, closes.day, 18),

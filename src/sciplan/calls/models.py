@@ -69,19 +69,42 @@ class PlatformLevel(models.IntegerChoices):
 
 
 DEFAULT_RUBRIC = [
-    {"code": "lead_strength", "label": "牵头单位实力与带动力", "max": 25},
-    {"code": "cooperation", "label": "合作基础与成员结构", "max": 20},
-    {"code": "tasks", "label": "攻关任务与三个一代布局", "max": 25},
-    {"code": "local_support", "label": "本地配套与成果转化", "max": 15},
-    {"code": "mechanism", "label": "运行机制", "max": 15},
+    {"code": "lead_strength", "label": "牵头单位实力与带动力", "max": 25,
+     "description": "牵头单位研发投入、研发平台与对产业链的带动作用。"},
+    {"code": "cooperation", "label": "合作基础与成员结构", "max": 20,
+     "description": "成员单位构成、合作协议与实质性合作基础。"},
+    {"code": "tasks", "label": "攻关任务与三个一代布局", "max": 25,
+     "description": "攻关任务的先进性与应用一代、开发一代、储备一代的布局。"},
+    {"code": "local_support", "label": "本地配套与成果转化", "max": 15,
+     "description": "本地配套率与成果在本地转化的安排。"},
+    {"code": "mechanism", "label": "运行机制", "max": 15,
+     "description": "组织架构、议事规则、知识产权与利益分配机制。"},
 ]
 DEFAULT_REQUIRED_ATTACHMENTS = ["financial_evidence", "charter", "commitment"]
+
+
+class CallState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    CLOSED = "closed", "已结束"
+    ARCHIVED = "archived", "已归档"
+
+
+class CallQuerySet(models.QuerySet):
+    def public(self):
+        """Calls anyone may read: every call that has been published (drafts are the bureau's own)."""
+        return self.exclude(state=CallState.DRAFT)
+
+    def listed(self):
+        """Calls shown in the public lists: published and closed (archived ones only by address)."""
+        return self.filter(state__in=[CallState.PUBLISHED, CallState.CLOSED])
 
 
 class Call(models.Model):
     """One call. Its rules are editable until it opens; from then on they are frozen (SPEC §3)."""
 
     title = models.CharField("通知标题", max_length=200)
+    state = models.CharField("状态", max_length=10, choices=CallState.choices, default=CallState.DRAFT)
     year = models.PositiveSmallIntegerField("年度")
     program = models.CharField("计划类别", max_length=40, default="innovation_consortium")
     notice = models.TextField("通知正文", blank=True)
@@ -91,6 +114,7 @@ class Call(models.Model):
     recommend_deadline = models.DateTimeField("推荐单位推荐截止")
     paper_deadline = models.DateField("纸质材料报送截止")
     paper_address = models.CharField("纸质材料报送地址", max_length=200, blank=True)
+    correction_deadline = models.DateTimeField("形式审查补正截止", null=True, blank=True)
     rd_threshold = models.DecimalField(
         "近三年研发投入门槛（万元）", max_digits=12, decimal_places=2, default=Decimal("1000.00")
     )
@@ -104,9 +128,15 @@ class Call(models.Model):
     industries = models.ManyToManyField(Industry, verbose_name="产业目录", related_name="calls")
     recommenders = models.ManyToManyField(Recommender, verbose_name="推荐单位", related_name="calls")
     required_attachments = models.JSONField("必传附件", default=list)
+    # [{kind, name, types, max_mb, required}]; ``required_attachments`` is kept as the required kinds.
+    attachment_specs = models.JSONField("附件要求", default=list)
     rubric = models.JSONField("评分指标", default=list)
-    contact = models.CharField("咨询电话", max_length=200, blank=True)
+    panel_min_size = models.PositiveSmallIntegerField("评审专家组最少人数", default=5)
+    panel_default_size = models.PositiveSmallIntegerField("评审专家组默认人数", default=7)
+    contact = models.TextField("咨询联系方式", blank=True, help_text="每行一条，如：市科技局基础研究科 0730-8186096")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CallQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opens_at"]
@@ -119,6 +149,14 @@ class Call(models.Model):
     @property
     def rd_years(self) -> list[int]:
         return [self.rd_first_year, self.rd_first_year + 1, self.rd_first_year + 2]
+
+    @property
+    def contact_lines(self) -> list[str]:
+        return [line.strip() for line in self.contact.splitlines() if line.strip()]
+
+    def has_opened(self, at) -> bool:
+        """Opened: published and its application window has begun. From then on its rules are frozen."""
+        return self.state != CallState.DRAFT and at >= self.opens_at
 
 
 class Stage(models.TextChoices):

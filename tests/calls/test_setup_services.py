@@ -1,0 +1,71 @@
+"""Call set-up services: copy, freeze after opening, window moves with reason, rubric total, states."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sciplan.calls.models import CallState
+from sciplan.calls.services import CallAction, copy_call, transition_call, update_call
+from sciplan.core.errors import Conflict, NotFound, ValidationFailed
+from sciplan.core.models import AuditEvent, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_copy_of_2024_call_is_a_2025_draft_with_dates_moved(call_2024, personas):
+    copy = copy_call(call_2024, by=personas.bureau)
+
+    assert (copy.state, copy.year, copy.title) == (CallState.DRAFT, 2025, "2025年度岳阳市创新联合体申报")
+    assert (copy.closes_at.year, copy.rd_first_year, copy.rubric) == (2025, 2022, call_2024.rubric)
+    assert copy.industries.count() == call_2024.industries.count()
+    assert AuditEvent.objects.filter(event_type="call.copy", object_id=str(copy.pk)).count() == 1
+
+
+def test_copy_refused_for_applicant(call_2024, personas):
+    with pytest.raises(NotFound):
+        copy_call(call_2024, by=personas.applicant)
+
+
+def test_threshold_change_refused_once_opened(call, personas):
+    with pytest.raises(ValidationFailed) as caught:
+        update_call(call, data={"rd_threshold": 500}, by=personas.bureau)
+
+    assert "已冻结" in caught.value.field_errors["rd_threshold"]
+
+
+def test_window_move_after_opening_needs_reason_and_tells_applicants(complete_application, call, personas):
+    later = call.closes_at + timedelta(days=3)
+    with pytest.raises(ValidationFailed) as caught:
+        update_call(call, data={"closes_at": later}, by=personas.bureau)
+    assert list(caught.value.field_errors) == ["reason"]
+
+    update_call(call, data={"closes_at": later}, reason="系统维护顺延", by=personas.bureau)
+
+    event = AuditEvent.objects.filter(event_type="call.update").latest("id")
+    assert list(event.detail["changes"]) == ["closes_at"]
+    assert event.detail["reason"] == "系统维护顺延"
+    assert Notification.objects.filter(user=personas.applicant, subject__contains="时间节点调整").count() == 1
+
+
+def test_rubric_weights_must_add_up_to_100(call_2024, personas):
+    draft = copy_call(call_2024, by=personas.bureau)
+    rubric = [{"label": "实力", "max": 60, "description": "说明"}, {"label": "合作", "max": 30, "description": "说明"}]
+
+    with pytest.raises(ValidationFailed) as caught:
+        update_call(draft, data={"rubric": rubric}, by=personas.bureau)
+
+    assert caught.value.field_errors == {"rubric": "各项指标分值合计须为100分，当前合计90分。"}
+
+
+def test_states_walk_draft_published_and_refuse_skipping(call_2024, personas):
+    draft = copy_call(call_2024, year=2027, by=personas.bureau)  # windows in the future
+    with pytest.raises(Conflict):
+        transition_call(draft, CallAction.ARCHIVE, by=personas.bureau)
+
+    published = transition_call(draft, CallAction.PUBLISH, by=personas.bureau)
+
+    assert published.state == CallState.PUBLISHED
+    with pytest.raises(ValidationFailed):
+        transition_call(published, CallAction.CLOSE, by=personas.bureau)  # still open for applications
