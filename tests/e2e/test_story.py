@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from sciplan.accounts import uscc
 from sciplan.accounts.demo import ensure_user
@@ -85,7 +86,8 @@ def fill_application(applicant, call, shoot) -> int:
     for code, data in values.items():
         steps.save_section(applicant, pk, code, data)
         if code == "basic":
-            assert applicant.locator(".breadcrumb").get_by_text(NAME).count() == 1
+            # The breadcrumb follows the saved direction once the save's answer has arrived: wait for it.
+            expect(applicant.locator(".breadcrumb").get_by_text(NAME)).to_have_count(1)
         shoot(applicant, f"section-{code}", phone=True)
     links = []
     for index in range(len(steps.MEMBERS)):
