@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -16,6 +17,7 @@ from ninja.renderers import JSONRenderer
 from sciplan.api.auth import token_auth
 from sciplan.core import authority
 from sciplan.core.errors import Conflict, DomainError
+from sciplan.core.middleware import busy_response, is_database_unavailable
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -139,6 +141,15 @@ def number_out_of_range(request: HttpRequest, exc: OverflowError):
         },
         status=422,
     )
+
+
+@api.exception_handler(DatabaseError)
+def database_error(request: HttpRequest, exc: DatabaseError):
+    """An unreachable database is "busy, retry" (503 + Retry-After, the limiter's answer); any other
+    database error is still a server error and goes to the log."""
+    if is_database_unavailable(exc):
+        return busy_response(request)
+    raise exc
 
 
 @api.exception_handler(Http404)

@@ -57,3 +57,10 @@ class NotAllowed(DomainError):
 
     status = 403
     code = "not_allowed"
+
+
+# What a client is told when the service cannot take the request right now (the concurrency limiter,
+# an unreachable database): the same sentence and a Retry-After, so the page's autosave and API clients
+# try again by themselves instead of treating it as a failure.
+BUSY_MESSAGE = "系统繁忙，请稍后重试。"
+BUSY_RETRY_AFTER_SECONDS = 3

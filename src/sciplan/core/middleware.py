@@ -82,13 +82,179 @@ class ConcurrencyLimitMiddleware:
         if self.slots is None or request.path == "/healthz":
             return self.get_response(request)
         if not self.slots.acquire(timeout=0.05):
-            response = JsonResponse({"detail": "系统繁忙，请稍后重试。"}, status=503)
-            response["Retry-After"] = "3"
-            return response
+            return busy_response(request)
         try:
             return self.get_response(request)
         finally:
             self.slots.release()
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """The API, and the page's own scripts (autosave asks for JSON), get JSON answers."""
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def busy_response(request: HttpRequest) -> HttpResponse:
+    """503 + Retry-After with the one "busy" sentence, for the API, the autosave and pages alike.
+
+    The page version is plain HTML rendered without the site's context processors: when the database is
+    the reason, the menu and the signed-in user cannot be read either.
+    """
+    from django.utils.html import escape
+
+    from sciplan.core.errors import BUSY_MESSAGE, BUSY_RETRY_AFTER_SECONDS
+
+    if wants_json(request):
+        response: HttpResponse = JsonResponse(
+            {"detail": BUSY_MESSAGE, "code": "unavailable", "message": BUSY_MESSAGE},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        response = HttpResponse(
+            '<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>系统繁忙</title></head>'
+            f'<body><div role="alert"><h1>系统繁忙</h1><p>{escape(BUSY_MESSAGE)}</p>'
+            f"<p>您已填写的内容不会丢失，请{BUSY_RETRY_AFTER_SECONDS}秒后刷新本页。</p></div></body></html>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (an outage, a restart, a cut
+    network, SQLite's "database is locked"): the request did not take effect and may be retried."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that meets an unreachable database answers 503 + Retry-After, not 500 (STANDARDS F30).
+
+    The transaction of the request rolled back, so nothing was acknowledged that is not stored; the
+    client retries. Failures outside views (a session read in a middleware) reach the same answer through
+    ``core.views.server_error``, the API's through its exception handler.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if is_database_unavailable(exception):
+            logger.warning("database unavailable on %s: %s", request.path, exception)
+            return busy_response(request)
+        return None
+
+
+class RequestInputMiddleware:
+    """Refuse, before any view, input that no field can take (see ``core.badinput``) and bodies that are
+    too large or unreadable — each with a Chinese message naming the field or the limit:
+
+    * a NUL or a lone surrogate in a JSON field, a form field or the query string → 422 (API and the
+      page's scripts: ``errors`` keyed by field) or 400 (a page, naming the field);
+    * a body over Django's limits → 413; a multipart body Django cannot parse (a part header over its
+      limit, as a file name of some 300 Chinese characters) or too many fields → 400.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self._check(request)
+        if refusal is not None:
+            return refusal
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> HttpResponse | None:
+        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+        from django.http.multipartparser import MultiPartParserError
+
+        from sciplan.core import badinput
+
+        too_big = self._declared_too_big(request)
+        if too_big is not None:
+            return too_big
+        try:
+            fields = badinput.querydict_fields(request.GET)
+            content_type = request.content_type or ""
+            if not fields and content_type == "application/json" and request.method != "GET":
+                fields = badinput.json_fields(request.body)
+            elif not fields and request.method == "POST":
+                fields = badinput.querydict_fields(request.POST)
+        except RequestDataTooBig:
+            return self._too_big(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        except TooManyFilesSent:
+            return self._refuse(request, 400, "too_many_files", "一次提交的文件过多，请分批上传。")
+        except TooManyFieldsSent:
+            return self._refuse(request, 400, "too_many_fields", "提交的字段过多，请求未被处理。")
+        except MultiPartParserError:
+            return self._refuse(
+                request,
+                400,
+                "bad_upload",
+                "上传内容无法解析：文件名过长或请求格式不正确。请把文件改用较短的文件名后重新上传。",
+                field="file",
+            )
+        if not fields:
+            return None
+        errors = {field: badinput.FIELD_MESSAGE for field in fields}
+        if wants_json(request):
+            return self._json(
+                422,
+                {
+                    "detail": "请求内容有误。",
+                    "code": "validation",
+                    "errors": errors,
+                    "message": "请求内容有误。",
+                },
+            )
+        names = "、".join(f"“{badinput.label_for(f)}”" for f in fields)
+        return self._page(request, 400, "请求有误", f"{names}{badinput.FIELD_MESSAGE}")
+
+    def _declared_too_big(self, request: HttpRequest) -> HttpResponse | None:
+        """Refuse a body whose declared length is over the limit before reading any of it: one upload
+        (``UPLOAD_MAX_BYTES``) plus the form around it. Uploads up to that size get the upload's own
+        message beside the file field."""
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return None
+        limit = settings.UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            return self._too_big(request, limit)
+        return None
+
+    def _too_big(self, request: HttpRequest, limit: int) -> HttpResponse:
+        request._mark_post_parse_error()  # type: ignore[attr-defined]  # the body is not read again
+        message = f"提交的内容过大，超过{limit / 1048576:.0f}MB的限制。请减少内容，附件请逐个上传。"
+        return self._refuse(request, 413, "too_large", message)
+
+    def _refuse(
+        self, request: HttpRequest, status: int, code: str, message: str, *, field: str = ""
+    ) -> HttpResponse:
+        if wants_json(request):
+            body: dict = {"detail": message, "code": code, "message": message}
+            if field:
+                body["errors"] = {field: message}
+            return self._json(status, body)
+        return self._page(request, status, "请求有误" if status == 400 else "内容过大", message)
+
+    @staticmethod
+    def _json(status: int, body: dict) -> HttpResponse:
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+    @staticmethod
+    def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+        from django.shortcuts import render
+
+        return render(
+            request, "core/error.html", {"status": status, "title": title, "message": message}, status=status
+        )
 
 
 # Pages a signed-in user can always reach, whatever the access policy still asks of them.
@@ -302,7 +468,9 @@ class PersonalDataMaskingMiddleware:
         response = self.get_response(request)
         try:
             return self._mask(request, response)
-        except Exception:
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                return busy_response(request)
             logger.exception("personal-data masking failed; refusing %s", request.path)
             return HttpResponse(
                 "系统处理时出错，请稍后重试。", status=500, content_type="text/plain; charset=utf-8"

@@ -87,6 +87,15 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    import sys
+
+    from sciplan.core.middleware import busy_response, is_database_unavailable
+
+    # Django calls this inside its ``except``: an unreachable database, met in a middleware before any
+    # view ran, is a "busy, retry" answer, not a server error (STANDARDS F30).
+    if is_database_unavailable(sys.exc_info()[1]):
+        logger.warning("database unavailable on %s", request.path)
+        return busy_response(request)
     response = _error(
         request, 500, "系统错误", "系统处理时出错，请稍后重试。如多次出现，请将错误编号告知技术支持。"
     )

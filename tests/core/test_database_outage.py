@@ -1,0 +1,129 @@
+"""An unreachable database answers 503 + Retry-After with the limiter's "系统繁忙" sentence, for pages,
+the page's autosave and the API, and nothing is half written (STANDARDS F30; issue: outage → 500).
+
+The outage is injected at Django's database layer: every query (or every write, for a failure in the
+middle of a request) raises the OperationalError a dropped connection raises. The PostgreSQL test points
+the connection at a closed port instead, as a stopped server looks to the application.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+from sciplan.applications.models import Application, ApplicationVersion
+from sciplan.core.errors import BUSY_MESSAGE
+from tests.api.conftest import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@contextmanager
+def outage(*, writes_only: bool = False):
+    def refuse(execute, sql, params, many, context):
+        if not writes_only or sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield
+
+
+def _assert_busy(response, *, json_body: bool) -> None:
+    assert response.status_code == 503
+    assert response["Retry-After"] == "3"
+    if json_body:
+        assert (response.json()["detail"], response.json()["code"]) == (BUSY_MESSAGE, "unavailable")
+    else:
+        assert BUSY_MESSAGE in response.content.decode()
+
+
+@pytest.fixture
+def applicant_page(personas):
+    client = Client(raise_request_exception=False)
+    client.force_login(personas.applicant)
+    return client
+
+
+@pytest.mark.parametrize("writes_only", [False, True])
+def test_autosave_during_an_outage_is_503_and_saves_nothing(
+    applicant_page, complete_application, writes_only
+):
+    before = Application.objects.get(pk=complete_application.pk)
+
+    with outage(writes_only=writes_only):
+        response = applicant_page.post(
+            f"/applications/{before.pk}/section/basic/",
+            {"direction": "停电期间输入的文字", "base_version": before.version},
+            HTTP_ACCEPT="application/json",
+            HTTP_X_AUTOSAVE="1",
+        )
+
+    _assert_busy(response, json_body=True)
+    assert response.json()["message"] == BUSY_MESSAGE  # what the autosave script shows before it retries
+    after = Application.objects.get(pk=before.pk)
+    assert (after.version, after.direction) == (before.version, before.direction)
+
+
+@pytest.mark.parametrize("writes_only", [False, True])
+def test_submit_page_during_an_outage_is_503_and_submits_nothing(
+    applicant_page, complete_application, writes_only
+):
+    with outage(writes_only=writes_only):
+        response = applicant_page.post(f"/applications/{complete_application.pk}/submit/")
+
+    _assert_busy(response, json_body=False)
+    assert Application.objects.get(pk=complete_application.pk).status == "draft"
+    assert ApplicationVersion.objects.filter(application_id=complete_application.pk).count() == 0
+
+
+@pytest.mark.parametrize("writes_only", [False, True])
+def test_api_submit_during_an_outage_is_503_and_a_retry_submits_once(
+    personas, complete_application, writes_only
+):
+    token = sign_in(personas.applicant.username).token
+    client = Client(raise_request_exception=False)
+    path = f"/api/v1/applications/{complete_application.pk}/transitions"
+    body = json.dumps({"action": "submit", "idempotency_key": "outage-retry-1"})
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    with outage(writes_only=writes_only):
+        refused = client.post(path, body, content_type="application/json", **headers)
+    retried = client.post(path, body, content_type="application/json", **headers)
+
+    _assert_busy(refused, json_body=True)
+    assert retried.status_code == 200
+    assert ApplicationVersion.objects.filter(application_id=complete_application.pk).count() == 1
+
+
+def test_anonymous_page_during_an_outage_is_503():
+    with outage():
+        response = Client(raise_request_exception=False).get("/calls/")
+
+    _assert_busy(response, json_body=False)
+
+
+@pytest.mark.postgres
+def test_database_server_gone_is_503_for_page_and_api(personas, complete_application):
+    token = sign_in(personas.applicant.username).token
+    page = Client(raise_request_exception=False)
+    page.force_login(personas.applicant)
+    api = Client(raise_request_exception=False)
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "1"  # nothing listens there: "connection refused"
+    try:
+        page_response = page.get(f"/applications/{complete_application.pk}/")
+        api_response = api.get(
+            f"/api/v1/applications/{complete_application.pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+
+    _assert_busy(page_response, json_body=False)
+    _assert_busy(api_response, json_body=True)
