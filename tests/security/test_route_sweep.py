@@ -21,6 +21,7 @@ PUBLIC = {
     "accounts:logout": "signing out does nothing without a session (and is POST-only with CSRF)",
     "accounts:register": "a new applicant unit registers itself (SPEC §2)",
     "accounts:register_done": "the static page after registering",
+    "accounts:set_password": "the one-time set-password link; the token is the credential",
     "calls:list": "calls are public notices",
     "calls:detail": "a call's public notice text and deadlines",
     "applications:confirm": "a member unit confirms with its one-time token (the token is the credential)",

@@ -55,5 +55,6 @@ class AccountsConfig(AppConfig):
         user_login_failed.connect(on_failure, dispatch_uid="sciplan_audit_login_failed")
         register("单位注册审核", "accounts:pending_units", roles={Role.RECOMMENDER}, order=20)
         register("本单位账号", "accounts:unit_users", roles={Role.APPLICANT}, order=90)
+        register("账号管理", "accounts:user_list", roles={Role.ADMIN}, order=10)
         register("审计日志", "accounts:audit_log", roles={Role.BUREAU, Role.AUDITOR}, order=95)
         register("两步验证", "accounts:otp_setup", roles=set(Role.values), order=99)

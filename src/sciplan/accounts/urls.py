@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sciplan.accounts import security_views, views
+from sciplan.accounts import admin_views, security_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -17,4 +17,10 @@ urlpatterns = [
     path("audit/", security_views.audit_log, name="audit_log"),
     path("audit/export/", security_views.audit_export, name="audit_export"),
     path("unmask/", security_views.unmask, name="unmask"),
+    path("users/", admin_views.user_list, name="user_list"),
+    path("users/new/", admin_views.user_new, name="user_new"),
+    path("users/unlock/", admin_views.unlock_address, name="unlock"),
+    path("users/<int:pk>/", admin_views.user_edit, name="user_edit"),
+    path("users/<int:pk>/<slug:action>/", admin_views.user_action, name="user_action"),
+    path("set-password/<uidb64>/<token>/", admin_views.SetPasswordView.as_view(), name="set_password"),
 ]

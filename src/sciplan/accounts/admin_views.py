@@ -1,0 +1,154 @@
+"""The system administrator's account pages (SPEC §2): list, create, edit, and the account actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sciplan.accounts import user_admin
+from sciplan.accounts.roles import Role
+from sciplan.calls.models import Recommender
+from sciplan.core import audit, clock
+from sciplan.core.errors import DomainError, NotFound
+from sciplan.core.http import client_ip
+
+FILTERS = ("q", "role", "unit", "recommender", "active", "locked")
+
+
+def _admin(request: HttpRequest) -> None:
+    if request.user.role != Role.ADMIN:
+        raise Http404
+
+
+def _choices() -> dict:
+    roles = [(r, Role(r).label) for r in user_admin.OFFICIAL_ROLES]
+    return {"roles": roles, "all_roles": Role.choices, "recommenders": Recommender.objects.all()}
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    filters = {key: request.GET.get(key, "").strip() for key in FILTERS}
+    page = Paginator(user_admin.user_list(by=request.user, **filters), 30).get_page(request.GET.get("page"))
+    return render(request, "accounts/admin/users.html", {"page": page, "filters": filters, **_choices()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_new(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            user = user_admin.create_user(request.POST.dict(), by=request.user, ip=client_ip(request))
+        except DomainError as exc:
+            errors = exc.field_errors or {"general": exc.message}
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已开设账号“{user.username}”，设置密码的链接已发送到{user.email}。")
+            return redirect("accounts:user_edit", pk=user.pk)
+    bindings = {r: user_admin.binding_for(r) for r in user_admin.OFFICIAL_ROLES if user_admin.binding_for(r)}
+    context = {
+        "data": request.POST,
+        "errors": errors,
+        "bindings": [(r, b.label, b.choices(None)) for r, b in bindings.items()],
+        **_choices(),
+    }
+    return render(request, "accounts/admin/user_form.html", context, status=422 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
+    try:
+        target = user_admin.get_user_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            user_admin.update_user(target, request.POST.dict(), by=request.user, ip=client_ip(request))
+        except DomainError as exc:
+            errors = exc.field_errors or {"general": exc.message}
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "账号信息已保存。")
+            return redirect("accounts:user_edit", pk=target.pk)
+    context = {"target": target, "data": request.POST or None, "errors": errors, **_choices()}
+    return render(request, "accounts/admin/user_edit.html", context, status=422 if errors else 200)
+
+
+ACTIONS = {
+    "deactivate": (lambda u, by, ip: user_admin.set_active(u, active=False, by=by, ip=ip), "账号已停用。"),
+    "activate": (lambda u, by, ip: user_admin.set_active(u, active=True, by=by, ip=ip), "账号已启用。"),
+    "reset_password": (
+        lambda u, by, ip: user_admin.reset_password(u, by=by, ip=ip),
+        "原密码已失效，设置密码的链接已发送。",
+    ),
+    "reset_otp": (
+        lambda u, by, ip: user_admin.reset_authenticator(u, by=by, ip=ip),
+        "已移除身份验证器，下次登录时重新绑定。",
+    ),
+    "unlock": (lambda u, by, ip: user_admin.unlock(by=by, username=u.username, ip=ip), "已解除登录锁定。"),
+}
+
+
+@login_required
+@require_POST
+def user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _admin(request)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        target = user_admin.get_user_for(request.user, pk)
+        run, message = ACTIONS[action]
+        run(target, request.user, client_ip(request))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("accounts:user_edit", pk=pk)
+
+
+@login_required
+@require_POST
+def unlock_address(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    try:
+        user_admin.unlock(
+            by=request.user,
+            username=request.POST.get("username", ""),
+            ip_address=request.POST.get("ip_address", ""),
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已解除登录锁定。")
+    return redirect("accounts:user_list")
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """The one-time link: Django's own token check; the new password counts as a fresh change."""
+
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("accounts:login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        user.password_changed_at = clock.now()
+        user.save(update_fields=["password_changed_at"])
+        audit.record("user.password_set", actor=user, obj=user, ip=client_ip(self.request))
+        messages.success(self.request, "密码已设置，请用新密码登录。")
+        return response
