@@ -254,6 +254,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("SCIPLAN_EMAIL_FROM", "科管系统 <noreply
 SMS_BACKEND = os.environ.get("SCIPLAN_SMS_BACKEND", "sciplan.core.notifications.LogSmsBackend")
 
 AUDIT_RETENTION_DAYS = max(env_int("SCIPLAN_AUDIT_RETENTION_DAYS", 365), 180)  # 等保: at least 6 months
+# Signs the recorded audit-log heads (core.audit.record_head); defaults to a key derived from SECRET_KEY.
+AUDIT_HEAD_KEY = os.environ.get("SCIPLAN_AUDIT_HEAD_KEY", "")
 
 # Where an official without the right sees phone and ID numbers in full (PIPL, STANDARDS E25): the
 # official forms, which carry the contact lines the unit signed (each download is audited). Everywhere

@@ -4,6 +4,7 @@ kept at least 180 days, viewable and exportable by bureau staff and audit viewer
 from __future__ import annotations
 
 import io
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
 from sciplan.api.auth import issue_token
 from sciplan.core import audit
-from sciplan.core.models import AuditEvent
+from sciplan.core.models import AuditEvent, AuditHead
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,18 @@ SQLITE_NO_UPDATE = (
 )
 
 
+SQLITE_NO_DELETE = (
+    "CREATE TRIGGER core_auditevent_no_delete BEFORE DELETE ON core_auditevent "
+    "WHEN NOT sciplan_audit_delete_allowed(OLD.at) "
+    "BEGIN SELECT RAISE(ABORT, 'core_auditevent is append-only: DELETE refused'); END;"
+)
+SQLITE_HEAD_NO_DELETE = (
+    "CREATE TRIGGER core_audithead_no_delete BEFORE DELETE ON core_audithead "
+    "WHEN NOT sciplan_audit_delete_allowed(NULL) "
+    "BEGIN SELECT RAISE(ABORT, 'core_audithead is append-only: DELETE refused'); END;"
+)
+
+
 @contextmanager
 def _dba_bypass():
     """What only a database administrator can do: write with the triggers off (for the tamper and
@@ -44,6 +57,8 @@ def _dba_bypass():
             cursor.execute("SET LOCAL session_replication_role = replica")
         else:
             cursor.execute("DROP TRIGGER core_auditevent_no_update")
+            cursor.execute("DROP TRIGGER core_auditevent_no_delete")
+            cursor.execute("DROP TRIGGER core_audithead_no_delete")
         try:
             yield cursor
         finally:
@@ -51,6 +66,8 @@ def _dba_bypass():
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
             else:
                 cursor.execute(SQLITE_NO_UPDATE)
+                cursor.execute(SQLITE_NO_DELETE)
+                cursor.execute(SQLITE_HEAD_NO_DELETE)
 
 
 def _backdate(event_ids, days: int) -> None:
@@ -109,6 +126,40 @@ def test_postgres_purge_guard_still_refuses_young_rows():
 
 
 @pytest.mark.postgres
+def test_postgres_application_role_cannot_purge_even_with_the_session_variable():
+    """A role that is not the table's owner, even with DELETE rights and the guard's session variable
+    set, deletes nothing; the purge function is not executable by it; the purge service is refused."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    old = _events(2)
+    _backdate([old[0].pk], days=400)
+    role = f"sciplan_app_{uuid.uuid4().hex[:10]}"  # created and dropped with the test's transaction
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"GRANT SELECT, INSERT, DELETE ON core_auditevent, core_audithead TO {role}")
+        cursor.execute(f"GRANT USAGE ON SEQUENCE core_auditevent_id_seq, core_audithead_id_seq TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+    try:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('sciplan.audit_purge', 'purge', true)")
+            cursor.execute("SELECT set_config('sciplan.audit_retention_days', '180', true)")
+            cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [old[0].pk])
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT sciplan_audit_purge(%s, 180)", [old[0].pk])
+        with pytest.raises(audit.PurgeRefused):
+            audit.purge(retention_days=180)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert AuditEvent.objects.filter(pk=old[0].pk).exists()
+    assert not AuditEvent.objects.filter(event_type=audit.PURGE_EVENT).exists()
+    # The owner's purge command is the one path that works.
+    call_command("audit_purge", "--days", "180")
+    assert not AuditEvent.objects.filter(pk=old[0].pk).exists()
+    assert audit.verify_chain() == [] and audit.verify_heads() == []
+
+
+@pytest.mark.postgres
 def test_postgres_truncate_is_refused():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
@@ -140,6 +191,83 @@ def test_row_edited_behind_the_applications_back_is_reported():
     with pytest.raises(CommandError):
         call_command("audit_verify")
     assert audit.verify_chain() == [victim.pk]
+
+
+def _verify_fails(capsys, *args) -> str:
+    capsys.readouterr()
+    with pytest.raises(CommandError):
+        call_command("audit_verify", *args)
+    return capsys.readouterr().err
+
+
+def test_deleting_the_newest_rows_is_reported_as_a_truncated_tail(capsys):
+    _events(6)
+    audit.record_head()
+    newest = list(AuditEvent.objects.order_by("-id").values_list("id", flat=True)[:3])
+    with _dba_bypass():  # as the database superuser, triggers off: the chain that is left still links
+        AuditEvent.objects.filter(pk__in=newest).delete()
+
+    assert audit.verify_chain() == []
+    err = _verify_fails(capsys)
+    assert "日志尾部被截断" in err
+    assert f"第{newest[0]}条" in err
+
+
+def test_deleting_rows_before_the_head_is_reported_by_the_row_count(capsys):
+    events = _events(5)
+    audit.record_head()
+    with _dba_bypass():  # the first rows, as if purged without the purge function
+        AuditEvent.objects.filter(pk__in=[e.pk for e in events[:2]]).delete()
+
+    assert "有记录被删除" in _verify_fails(capsys)
+
+
+def test_a_clean_verification_records_a_head_and_rows_after_it_verify(capsys):
+    _events(3)
+    call_command("audit_verify")
+    head = AuditHead.objects.get()
+    _events(2)
+
+    call_command("audit_verify")
+
+    assert (head.last_id, head.row_count) == (AuditEvent.objects.order_by("-id")[2].pk, 3)
+    assert AuditHead.objects.count() == 2
+    assert "哈希链校验通过，签名头一致" in capsys.readouterr().out
+
+
+def test_a_head_written_without_the_key_is_reported(capsys):
+    _events(2)
+    last = AuditEvent.objects.order_by("-id").first()
+    AuditHead.objects.create(  # the application role can insert a head, but cannot sign one
+        at=timezone.now(), last_id=last.pk, last_hash=last.hash, row_count=1, signature="0" * 64
+    )
+
+    assert "签名不符" in _verify_fails(capsys)
+
+
+def test_heads_are_append_only_in_the_database():
+    head = audit.record_head()
+
+    for sql in (
+        "UPDATE core_audithead SET row_count = 0 WHERE id = %s",
+        "DELETE FROM core_audithead WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [head.pk])
+    assert AuditHead.objects.get(pk=head.pk).row_count == head.row_count
+
+
+def test_exported_heads_reveal_a_tail_deleted_together_with_its_heads(tmp_path, capsys):
+    exported = tmp_path / "audit-heads.jsonl"
+    _events(4)
+    call_command("audit_head", "--output", str(exported))
+    newest = AuditEvent.objects.order_by("-id").first()
+    with _dba_bypass():  # the owner removes the newest row and every head in the database
+        AuditEvent.objects.filter(pk=newest.pk).delete()
+        AuditHead.objects.all().delete()
+
+    call_command("audit_verify")  # what is left in the database is self-consistent
+    assert "日志尾部被截断" in _verify_fails(capsys, "--heads", str(exported))
 
 
 # --- retention -----------------------------------------------------------------------------------

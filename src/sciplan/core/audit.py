@@ -3,25 +3,41 @@
 Rows are chained by SHA-256: each row's hash covers its own fields and the previous row's hash. On
 PostgreSQL a transaction-scoped advisory lock serialises appends so two concurrent transactions cannot
 both chain onto the same predecessor; SQLite serialises writers by itself.
+
+A chain cut at its end still links up, so the newest row is recorded from time to time as a signed
+:class:`AuditHead` (``record_head``); ``verify_heads`` reports a head whose row is gone, i.e. a
+truncated tail.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from contextvars import ContextVar, Token
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from sciplan.core.dbguard import MIN_RETENTION_DAYS, allow_delete
-from sciplan.core.models import AuditEvent, Outcome
+from sciplan.core.models import AuditEvent, AuditHead, Outcome
 from sciplan.core.scrubbing import mask_personal, scrub
 
-__all__ = ["MIN_RETENTION_DAYS", "allow_delete", "mask_personal", "record", "scrub", "verify_chain"]
+__all__ = [
+    "MIN_RETENTION_DAYS",
+    "PurgeRefused",
+    "allow_delete",
+    "mask_personal",
+    "record",
+    "record_head",
+    "scrub",
+    "verify_chain",
+    "verify_heads",
+]
 
 _CHAIN_LOCK_KEY = 724_100_001
 
@@ -132,11 +148,16 @@ def _is_purge_anchor(hash_value: str) -> bool:
 PURGE_EVENT = "audit.purge"
 
 
+class PurgeRefused(Exception):
+    """The database refused the purge: on PostgreSQL only the owner of the audit table may purge."""
+
+
 def purge(*, retention_days: int | None = None, by_label: str = "audit_purge") -> int:
     """Delete rows older than the retention (never less than 180 days) and record the purge.
 
-    The database refuses the deletion unless this transaction opened the guard, and on PostgreSQL it
-    refuses rows younger than the retention even then.
+    PostgreSQL: the rows go through ``sciplan_audit_purge()``, which only the table's owner may run and
+    which deletes only rows older than the retention; the application role gets :class:`PurgeRefused`.
+    SQLite: the connection's guard function is opened for this transaction.
     """
     days = max(retention_days or settings.AUDIT_RETENTION_DAYS, MIN_RETENTION_DAYS)
     cutoff = timezone.now() - timedelta(days=days)
@@ -162,6 +183,103 @@ def purge(*, retention_days: int | None = None, by_label: str = "audit_purge") -
                 "by": by_label,
             },
         )
-        with allow_delete("purge", cutoff=cutoff, retention_days=days):
-            doomed.delete()
+        if connection.vendor == "postgresql":
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT sciplan_audit_purge(%s, %s)", [last_old, days])
+            except DatabaseError as exc:
+                raise PurgeRefused(str(exc).splitlines()[0]) from exc
+        else:
+            with allow_delete("purge", cutoff=cutoff, retention_days=days):
+                doomed.delete()
+        record_head()
     return count
+
+
+# --- the signed head ---------------------------------------------------------------------------------
+
+
+def _head_key() -> str:
+    return settings.AUDIT_HEAD_KEY or settings.SECRET_KEY
+
+
+def head_signature(*, at: str, last_id: int, last_hash: str, row_count: int) -> str:
+    message = f"{at}|{last_id}|{last_hash}|{row_count}"
+    return salted_hmac("sciplan.audit.head", message, secret=_head_key(), algorithm="sha256").hexdigest()
+
+
+def head_as_dict(head: AuditHead) -> dict[str, Any]:
+    return {
+        "at": head.at.isoformat(),
+        "last_id": head.last_id,
+        "last_hash": head.last_hash,
+        "row_count": head.row_count,
+        "signature": head.signature,
+    }
+
+
+def record_head() -> AuditHead:
+    """Append a signed head: the newest row's id and hash, the number of rows, the time."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first() or (0, "")
+        head = AuditHead(at=timezone.now(), last_id=last[0], last_hash=last[1])
+        head.row_count = AuditEvent.objects.count()
+        head.signature = head_signature(
+            at=head.at.isoformat(), last_id=head.last_id, last_hash=head.last_hash, row_count=head.row_count
+        )
+        head.save(force_insert=True)
+    return head
+
+
+def verify_heads(external: list[dict[str, Any]] | None = None) -> list[str]:
+    """Compare the log with every recorded head (and heads exported elsewhere); return the problems.
+
+    A head whose signature does not match was forged or altered. A head whose newest row is missing or
+    has another hash, or whose row count is no longer there (less what later purges removed), means rows
+    were deleted: a truncated tail when they were the newest.
+    """
+    problems: list[str] = []
+    heads = [head_as_dict(h) for h in AuditHead.objects.order_by("id")] + list(external or [])
+    purges = list(
+        AuditEvent.objects.filter(event_type=PURGE_EVENT).values_list("id", "detail").order_by("id")
+    )
+    purged_through = max((int(d.get("through_id", 0)) for _, d in purges), default=0)
+    newest = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    for head in heads:
+        try:
+            last_id, last_hash, row_count = (
+                int(head["last_id"]),
+                str(head["last_hash"]),
+                int(head["row_count"]),
+            )
+            expected = head_signature(
+                at=str(head["at"]), last_id=last_id, last_hash=last_hash, row_count=row_count
+            )
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"签名头格式不正确：{head!r}")
+            continue
+        label = f"{head['at']} 记录的第{last_id}条"
+        if not hmac.compare_digest(expected, str(head.get("signature", ""))):
+            problems.append(f"签名头（{label}）的签名不符，可能被伪造或改动。")
+            continue
+        if last_id <= purged_through:
+            continue  # the head's rows were purged (and verified then): nothing left to compare
+        purged = sum(int(d.get("deleted", 0)) for pk, d in purges if pk > last_id)
+        if last_id:
+            row_hash_now = AuditEvent.objects.filter(id=last_id).values_list("hash", flat=True).first()
+            if row_hash_now is None:
+                tail = "：其后的记录也已不存在，日志尾部被截断" if newest < last_id else ""
+                problems.append(f"签名头（{label}）指向的记录已被删除{tail}。")
+                continue
+            if row_hash_now != last_hash:
+                problems.append(f"签名头（{label}）记录的哈希与现存记录不符。")
+                continue
+        present = AuditEvent.objects.filter(id__lte=last_id).count()
+        if present != row_count - purged:
+            problems.append(
+                f"签名头（{label}）时共有{row_count}条记录（其后清理{purged}条），现存{present}条：有记录被删除。"
+            )
+    return problems

@@ -62,3 +62,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class AuditHead(models.Model):
+    """A signed record of the audit log's newest row, so deleting the newest rows is detected.
+
+    Appended by ``manage.py audit_head`` (scheduled), after every ``audit_verify`` and every purge; rows
+    are append-only in the database like the log itself. ``signature`` is an HMAC of the other fields
+    with ``settings.AUDIT_HEAD_KEY``, so a head cannot be forged without the key.
+    """
+
+    at = models.DateTimeField()
+    last_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64, blank=True)
+    row_count = models.BigIntegerField()
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "审计日志签名头"
+        verbose_name_plural = "审计日志签名头"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} #{self.last_id} ({self.row_count})"
