@@ -70,7 +70,9 @@ def revoke_tokens_on_credential_change(sender, instance, raw=False, update_field
     from sciplan.api.models import ApiToken
     from sciplan.core import clock
 
-    count = ApiToken.objects.filter(user_id=instance.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+    count = ApiToken.objects.filter(user_id=instance.pk, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
     if count:
         audit.record(
             "auth.token_revoked", actor=None, obj=instance, detail={"reason": reasons, "tokens": count}
