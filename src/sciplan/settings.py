@@ -144,6 +144,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests run on a file too, as the embedded default does: an in-memory database in shared-cache mode
+    # has table locks that fail at once instead of waiting out the busy timeout, so concurrent requests
+    # would see errors production never gives.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-sciplan.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("SCIPLAN_REDIS_URL", "")
