@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast test-e2e check audit bench schema clean
+.PHONY: help setup run test test-fast test-e2e test-prod check audit bench schema clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -35,6 +35,18 @@ test: setup ## Set up and run the whole test suite (PostgreSQL when DATABASE_URL
 	./scripts/install-system-deps.sh --browser
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(PYTEST) -q
+	$(MAKE) --no-print-directory test-prod
+
+# Production settings for the test run: DEBUG off (so demo mode, the technical error page and DEBUG's
+# argument checks are off), manifest static files, a throw-away secret. Only the TLS redirect is left to
+# the proxy, since the test client speaks plain HTTP.
+PROD_ENV := SCIPLAN_DEBUG=0 SCIPLAN_SSL_REDIRECT=0 SCIPLAN_VAR_DIR=var/prod-test \
+	SCIPLAN_SECRET_KEY=test-only-$$(date +%s)-secret-key-long-enough-for-production-settings-xx \
+	SCIPLAN_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
+
+test-prod: setup ## The security and core suites under production settings (DEBUG off, production middleware)
+	$(PROD_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	$(PROD_ENV) $(PYTEST) -q -p no:cacheprovider -m "not e2e" tests/security tests/core
 
 test-fast: setup ## The suite without browser tests
 	$(PYTEST) -q -m "not e2e"
