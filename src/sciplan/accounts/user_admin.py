@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -139,13 +138,6 @@ def send_set_password_link(user: User, *, reason: str) -> None:
         f"链接只能使用一次，{hours}小时内有效：\n\n{link}\n\n如非本人操作，请忽略本邮件。"
     )
     transaction.on_commit(lambda: send_mail("设置科管系统登录密码", body, None, [user.email]))
-
-
-def revoke_api_tokens(user: User) -> int:
-    """Revoke the user's API tokens (after a password reset or deactivation). Looked up through the app
-    registry because the API app comes after accounts in the import order."""
-    token_model = apps.get_model("api", "ApiToken")
-    return token_model.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -276,9 +268,7 @@ def set_active(user: User, *, active: bool, by, ip: str | None = None) -> User:
     if locked.is_active == active:
         raise Conflict("该账号已" + ("启用" if active else "停用") + "。", code="state")
     locked.is_active = active
-    locked.save(update_fields=["is_active"])
-    if not active:
-        revoke_api_tokens(locked)
+    locked.save(update_fields=["is_active"])  # deactivating ends the API tokens (api.signals)
     audit.record("user.activate" if active else "user.deactivate", actor=by, obj=locked, ip=ip)
     return locked
 
@@ -292,8 +282,7 @@ def reset_password(user: User, *, by, ip: str | None = None) -> User:
         message = "该账号没有电子邮箱，无法发送设置密码的链接。请先填写邮箱。"
         raise ValidationFailed(message, field_errors={"email": message})
     locked.set_unusable_password()
-    locked.save(update_fields=["password"])
-    revoke_api_tokens(locked)
+    locked.save(update_fields=["password"])  # and with it the API tokens (api.signals)
     audit.record("user.password_reset", actor=by, obj=locked, ip=ip)
     send_set_password_link(locked, reason="系统管理员已重置您的登录密码，原密码已失效。")
     return locked
