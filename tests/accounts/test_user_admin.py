@@ -86,3 +86,95 @@ def test_finance_user_needs_county(personas):
             by=personas.admin,
         )
     assert list(exc.value.field_errors) == ["recommender"]
+
+
+def _fail_sign_in(username, times):
+    client = Client()
+    for _ in range(times):
+        client.post(reverse("accounts:login"), {"username": username, "password": "wrong-password-1"})
+
+
+def test_unlock_clears_the_lockout_and_is_audited(personas, settings):
+    from axes.models import AccessAttempt
+
+    county = personas.county
+    _fail_sign_in(county.username, settings.AXES_FAILURE_LIMIT)
+    assert AccessAttempt.objects.filter(username=county.username).exists()
+    locked = user_admin.user_list(by=personas.admin, locked="1")
+    assert [u.username for u in locked] == [county.username]
+
+    response = _client(personas.admin).post(reverse("accounts:user_action", args=[county.pk, "unlock"]))
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(username=county.username).exists()
+    assert not user_admin.user_list(by=personas.admin, locked="1").exists()
+    event = AuditEvent.objects.get(event_type="user.unlock")
+    assert (event.actor_id, event.detail["username"]) == (personas.admin.pk, county.username)
+    assert event.detail["attempts"] >= 1
+
+
+def test_unlock_needs_a_username_or_address(personas):
+    from sciplan.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        user_admin.unlock(by=personas.admin, username=" ", ip_address="")
+    assert list(exc.value.field_errors) == ["username"]
+    assert not AuditEvent.objects.filter(event_type="user.unlock").exists()
+
+
+def test_reset_authenticator_removes_every_device_and_is_audited(personas):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    bureau = personas.bureau
+    TOTPDevice.objects.create(user=bureau, name="旧手机", confirmed=True)
+    TOTPDevice.objects.create(user=bureau, name="未完成绑定", confirmed=False)
+    held = TOTPDevice.objects.filter(user=bureau).count()  # the demo persona's device and these two
+    others = TOTPDevice.objects.exclude(user=bureau).count()
+
+    response = _client(personas.admin).post(reverse("accounts:user_action", args=[bureau.pk, "reset_otp"]))
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=bureau).exists()
+    assert TOTPDevice.objects.count() == others
+    event = AuditEvent.objects.get(event_type="user.otp_reset")
+    assert (event.actor_id, event.object_id) == (personas.admin.pk, str(bureau.pk))
+    assert event.detail == {"devices": held} and held >= 2
+
+
+def test_only_the_administrator_resets_an_authenticator(personas):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=personas.county, name="手机", confirmed=True)
+    response = _client(personas.bureau).post(
+        reverse("accounts:user_action", args=[personas.county.pk, "reset_otp"])
+    )
+    assert response.status_code == 404
+    assert TOTPDevice.objects.filter(user=personas.county).count() == 1
+
+
+def test_user_list_queries_do_not_grow_with_the_accounts(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(personas.admin)
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("accounts:user_list"))
+        assert response.status_code == 200
+        return len(captured)
+
+    before = page_queries()
+    for n in range(8):
+        user_admin.create_user(
+            {
+                "username": f"staff_{n}",
+                "name": f"同事{n}",
+                "email": f"s{n}@example.cn",
+                "role": Role.RECOMMENDER,
+                "recommender": personas.county.recommender_id,
+            },
+            by=personas.admin,
+        )
+    _fail_sign_in("staff_0", 5)
+    content = client.get(reverse("accounts:user_list")).content.decode()
+    assert "staff_7" in content and "已锁定" in content
+    assert page_queries() == before
