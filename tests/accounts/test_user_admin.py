@@ -178,3 +178,47 @@ def test_user_list_queries_do_not_grow_with_the_accounts(personas):
     content = client.get(reverse("accounts:user_list")).content.decode()
     assert "staff_7" in content and "已锁定" in content
     assert page_queries() == before
+
+
+@pytest.mark.parametrize("username", ["abc", "张三丰登录", "with space", "a-b-c-d"])
+def test_create_user_refuses_a_malformed_username(personas, username):
+    from sciplan.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        user_admin.create_user(
+            {"username": username, "name": "新同事", "email": "new@example.cn", "role": Role.BUREAU},
+            by=personas.admin,
+        )
+    assert exc.value.field_errors == {"username": "登录名为4位以上的字母、数字、下划线或点。"}
+
+
+def test_first_admin_sets_a_validated_password_once(db):
+    from sciplan.core.errors import Conflict, ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        user_admin.create_first_admin(username="root_admin", email="root@example.cn", password="123")
+    assert list(exc.value.field_errors) == ["password"]
+    assert not User.objects.filter(role=Role.ADMIN).exists()
+
+    admin = user_admin.create_first_admin(
+        username="root_admin", email="root@example.cn", password="Xy7#long-enough"
+    )
+    assert admin.check_password("Xy7#long-enough") and admin.password_changed_at is not None
+    assert AuditEvent.objects.filter(event_type="user.create", object_id=str(admin.pk)).count() == 1
+    with pytest.raises(Conflict):
+        user_admin.create_first_admin(username="second", email="s@example.cn", password="Xy7#long-enough")
+
+
+def test_unit_admin_adds_a_filling_user_with_a_validated_password(personas):
+    from sciplan.accounts.services import add_unit_user
+    from sciplan.core.errors import ValidationFailed
+
+    admin = personas.applicant
+    assert admin.is_unit_admin
+    fields = {"username": "filler_1", "name": "填报人", "mobile": "13912345678", "email": ""}
+    with pytest.raises(ValidationFailed) as exc:
+        add_unit_user(by=admin, password="123", **fields)
+    assert list(exc.value.field_errors) == ["password"]
+    user = add_unit_user(by=admin, password="Xy7#long-enough", **fields)
+    assert (user.unit_id, user.role) == (admin.unit_id, Role.APPLICANT)
+    assert user.check_password("Xy7#long-enough") and user.password_changed_at is not None

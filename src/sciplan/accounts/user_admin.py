@@ -29,7 +29,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
-from sciplan.accounts.validators import validate_mobile
+from sciplan.accounts.services import save_with_password
+from sciplan.accounts.validators import validate_mobile, validate_username
 from sciplan.calls.models import Recommender
 from sciplan.core import audit, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -183,14 +184,13 @@ def create_user(data: dict[str, Any], *, by, ip: str | None = None) -> User:
     ensure_admin(by)
     errors: dict[str, str] = {}
     username = str(data.get("username") or "").strip()
-    if (
-        len(username) < 4
-        or not username.isascii()
-        or not username.replace("_", "").replace(".", "").isalnum()
-    ):
-        errors["username"] = "登录名为4位以上的字母、数字、下划线或点。"
-    elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = "该登录名已被使用。"
+    try:
+        validate_username(username)
+    except ValidationError as exc:
+        errors["username"] = exc.messages[0]
+    else:
+        if User.objects.filter(username__iexact=username).exists():
+            errors["username"] = "该登录名已被使用。"
     role = str(data.get("role") or "")
     if role not in OFFICIAL_ROLES:
         errors["role"] = "请选择角色（申报单位账号由单位自行注册）。"
@@ -324,8 +324,6 @@ def reset_authenticator(user: User, *, by, ip: str | None = None) -> int:
 @transaction.atomic
 def create_first_admin(*, username: str, email: str, password: str) -> User:
     """The first system administrator of a fresh installation (``manage.py create_admin``)."""
-    from django.contrib.auth.password_validation import validate_password
-
     if User.objects.filter(role=Role.ADMIN).exists():
         raise Conflict("系统中已有系统管理员；其他账号请由系统管理员在“账号管理”中开设。", code="state")
     errors: dict[str, str] = {}
@@ -338,14 +336,6 @@ def create_first_admin(*, username: str, email: str, password: str) -> User:
     except ValidationError:
         errors["email"] = "电子邮箱格式不正确。"
     user = User(username=username, email=email, role=Role.ADMIN, name="系统管理员")
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        errors["password"] = "；".join(exc.messages)
-    if errors:
-        raise ValidationFailed("管理员信息有误。", field_errors=errors)
-    user.set_password(password)
-    user.password_changed_at = clock.now()
-    user.save()
+    save_with_password(user, password, errors, message="管理员信息有误。")
     audit.record("user.create", obj=user, detail={"role": Role.ADMIN, "via": "create_admin"})
     return user
