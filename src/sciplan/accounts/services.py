@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from sciplan.accounts import uscc
 from sciplan.accounts.models import Unit, UnitKind, UnitStatus, UsccOverride, User
 from sciplan.accounts.roles import Role
-from sciplan.accounts.validators import validate_mobile
+from sciplan.accounts.validators import validate_mobile, validate_username
 from sciplan.calls.models import Recommender
 from sciplan.core import audit, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -76,12 +76,7 @@ def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
                 if value not in UnitKind.values:
                     raise ValidationError("请选择单位类型。")
             elif name == "username":
-                if (
-                    len(value) < 4
-                    or not value.isascii()
-                    or not value.replace("_", "").replace(".", "").isalnum()
-                ):
-                    raise ValidationError("登录名为4位以上的字母、数字、下划线或点。")
+                validate_username(value)
                 if User.objects.filter(username__iexact=value).exists():
                     raise ValidationError("该登录名已被使用。")
         except ValidationError as exc:
@@ -192,6 +187,21 @@ def approve_unit(unit: Unit, *, by, approve: bool, reason: str = "", ip: str | N
     return locked
 
 
+def save_with_password(user: User, password: str, errors: dict[str, str], *, message: str) -> User:
+    """Save a new account with the password its holder chose, once Django's validators accept it for
+    this person; errors collected so far and a refused password raise ``ValidationFailed(message)``."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = "；".join(exc.messages)
+    if errors:
+        raise ValidationFailed(message, field_errors=errors)
+    user.set_password(password)
+    user.password_changed_at = clock.now()
+    user.save()
+    return user
+
+
 @transaction.atomic
 def add_unit_user(*, by, username: str, name: str, mobile: str, email: str, password: str) -> User:
     """A unit administrator adds a filling user (填报人) to their own unit."""
@@ -207,15 +217,7 @@ def add_unit_user(*, by, username: str, name: str, mobile: str, email: str, pass
     user = User(
         username=username, name=name, mobile=mobile, email=email, role=Role.APPLICANT, unit_id=by.unit_id
     )
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        errors["password"] = "；".join(exc.messages)
-    if errors:
-        raise ValidationFailed("填报人信息有误。", field_errors=errors)
-    user.set_password(password)
-    user.password_changed_at = clock.now()
-    user.save()
+    save_with_password(user, password, errors, message="填报人信息有误。")
     audit.record("user.create", actor=by, obj=user, detail={"role": user.role, "unit": by.unit_id})
     return user
 

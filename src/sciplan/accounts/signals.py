@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import time
 
-from django.db.models.signals import pre_save
-
 from sciplan.core import audit
 from sciplan.core.http import client_ip
 
@@ -50,47 +48,11 @@ def on_locked(sender, request=None, username=None, ip_address=None, **kwargs):
     )
 
 
-def revoke_tokens_on_credential_change(sender, instance, raw=False, update_fields=None, **kwargs):
-    """A new password (own change, administrator's reset) or a deactivation ends every API token the
-    user holds: a token is worth no more than the credentials it was issued for."""
-    if raw or instance.pk is None:
-        return
-    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
-        return
-    before = sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
-    if before is None:
-        return
-    reasons = []
-    if before["password"] != instance.password:
-        reasons.append("password")
-    if before["is_active"] and not instance.is_active:
-        reasons.append("deactivated")
-    if not reasons:
-        return
-    from sciplan.api.models import ApiToken
-    from sciplan.core import clock
-
-    count = ApiToken.objects.filter(user_id=instance.pk, revoked_at__isnull=True).update(
-        revoked_at=clock.now()
-    )
-    if count:
-        audit.record(
-            "auth.token_revoked", actor=None, obj=instance, detail={"reason": reasons, "tokens": count}
-        )
-
-
 def connect() -> None:
     from axes.signals import user_locked_out
-    from django.conf import settings
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
     user_locked_out.connect(on_locked, weak=False, dispatch_uid="sciplan_audit_locked")
     user_logged_in.connect(on_login, weak=False, dispatch_uid="sciplan_audit_login")
     user_logged_out.connect(on_logout, weak=False, dispatch_uid="sciplan_audit_logout")
     user_login_failed.connect(on_failure, weak=False, dispatch_uid="sciplan_audit_login_failed")
-    pre_save.connect(
-        revoke_tokens_on_credential_change,
-        sender=settings.AUTH_USER_MODEL,
-        weak=False,
-        dispatch_uid="sciplan_revoke_tokens",
-    )

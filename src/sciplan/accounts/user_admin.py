@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -30,7 +29,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
-from sciplan.accounts.validators import validate_mobile
+from sciplan.accounts.services import save_with_password
+from sciplan.accounts.validators import validate_mobile, validate_username
 from sciplan.calls.models import Recommender
 from sciplan.core import audit, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -141,13 +141,6 @@ def send_set_password_link(user: User, *, reason: str) -> None:
     transaction.on_commit(lambda: send_mail("设置科管系统登录密码", body, None, [user.email]))
 
 
-def revoke_api_tokens(user: User) -> int:
-    """Revoke the user's API tokens (after a password reset or deactivation). Looked up through the app
-    registry because the API app comes after accounts in the import order."""
-    token_model = apps.get_model("api", "ApiToken")
-    return token_model.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
-
-
 # --- writing --------------------------------------------------------------------------------------
 
 PROFILE_FIELDS = ("name", "email", "mobile", "post")
@@ -191,14 +184,13 @@ def create_user(data: dict[str, Any], *, by, ip: str | None = None) -> User:
     ensure_admin(by)
     errors: dict[str, str] = {}
     username = str(data.get("username") or "").strip()
-    if (
-        len(username) < 4
-        or not username.isascii()
-        or not username.replace("_", "").replace(".", "").isalnum()
-    ):
-        errors["username"] = "登录名为4位以上的字母、数字、下划线或点。"
-    elif User.objects.filter(username__iexact=username).exists():
-        errors["username"] = "该登录名已被使用。"
+    try:
+        validate_username(username)
+    except ValidationError as exc:
+        errors["username"] = exc.messages[0]
+    else:
+        if User.objects.filter(username__iexact=username).exists():
+            errors["username"] = "该登录名已被使用。"
     role = str(data.get("role") or "")
     if role not in OFFICIAL_ROLES:
         errors["role"] = "请选择角色（申报单位账号由单位自行注册）。"
@@ -276,9 +268,7 @@ def set_active(user: User, *, active: bool, by, ip: str | None = None) -> User:
     if locked.is_active == active:
         raise Conflict("该账号已" + ("启用" if active else "停用") + "。", code="state")
     locked.is_active = active
-    locked.save(update_fields=["is_active"])
-    if not active:
-        revoke_api_tokens(locked)
+    locked.save(update_fields=["is_active"])  # deactivating ends the API tokens (api.signals)
     audit.record("user.activate" if active else "user.deactivate", actor=by, obj=locked, ip=ip)
     return locked
 
@@ -292,8 +282,7 @@ def reset_password(user: User, *, by, ip: str | None = None) -> User:
         message = "该账号没有电子邮箱，无法发送设置密码的链接。请先填写邮箱。"
         raise ValidationFailed(message, field_errors={"email": message})
     locked.set_unusable_password()
-    locked.save(update_fields=["password"])
-    revoke_api_tokens(locked)
+    locked.save(update_fields=["password"])  # and with it the API tokens (api.signals)
     audit.record("user.password_reset", actor=by, obj=locked, ip=ip)
     send_set_password_link(locked, reason="系统管理员已重置您的登录密码，原密码已失效。")
     return locked
@@ -335,8 +324,6 @@ def reset_authenticator(user: User, *, by, ip: str | None = None) -> int:
 @transaction.atomic
 def create_first_admin(*, username: str, email: str, password: str) -> User:
     """The first system administrator of a fresh installation (``manage.py create_admin``)."""
-    from django.contrib.auth.password_validation import validate_password
-
     if User.objects.filter(role=Role.ADMIN).exists():
         raise Conflict("系统中已有系统管理员；其他账号请由系统管理员在“账号管理”中开设。", code="state")
     errors: dict[str, str] = {}
@@ -349,14 +336,6 @@ def create_first_admin(*, username: str, email: str, password: str) -> User:
     except ValidationError:
         errors["email"] = "电子邮箱格式不正确。"
     user = User(username=username, email=email, role=Role.ADMIN, name="系统管理员")
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        errors["password"] = "；".join(exc.messages)
-    if errors:
-        raise ValidationFailed("管理员信息有误。", field_errors=errors)
-    user.set_password(password)
-    user.password_changed_at = clock.now()
-    user.save()
+    save_with_password(user, password, errors, message="管理员信息有误。")
     audit.record("user.create", obj=user, detail={"role": Role.ADMIN, "via": "create_admin"})
     return user

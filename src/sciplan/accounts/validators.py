@@ -20,6 +20,13 @@ def _half(value: str) -> str:
     return "".join(unicodedata.normalize("NFKC", value or "").split())
 
 
+def validate_username(value: str) -> str:
+    """A sign-in name: four or more ASCII letters, digits, underscores or dots."""
+    if len(value) < 4 or not value.isascii() or not value.replace("_", "").replace(".", "").isalnum():
+        raise ValidationError("登录名为4位以上的字母、数字、下划线或点。")
+    return value
+
+
 def normalize_mobile(raw: str) -> str:
     value = _half(raw).replace("-", "")
     if value.startswith("+86"):
