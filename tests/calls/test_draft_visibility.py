@@ -70,3 +70,13 @@ def test_published_copy_becomes_visible_to_the_public(call_2024, personas):
     transition_call(draft, CallAction.PUBLISH, by=personas.bureau)
 
     assert _sees(_client(), draft) == {"list": True, "detail": 200, "api_list": True, "api_get": 200}
+
+
+def test_draft_call_is_not_in_a_recommenders_call_choice(draft, call, personas):
+    from sciplan.recommendations.queries import calls_for
+
+    client = _client(personas.county)
+
+    assert list(calls_for(personas.county)) == [call]
+    assert client.get(reverse("recommendations:worklist"), {"call": call.pk}).status_code == 200
+    assert client.get(reverse("recommendations:worklist"), {"call": draft.pk}).status_code == 404
