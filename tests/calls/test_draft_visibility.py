@@ -80,3 +80,18 @@ def test_draft_call_is_not_in_a_recommenders_call_choice(draft, call, personas):
     assert list(calls_for(personas.county)) == [call]
     assert client.get(reverse("recommendations:worklist"), {"call": call.pk}).status_code == 200
     assert client.get(reverse("recommendations:worklist"), {"call": draft.pk}).status_code == 404
+
+
+def test_recommender_cannot_upload_a_letter_to_a_draft_call_over_the_api(draft, call, personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sciplan.applications.demo import sample_pdf
+    from tests.recommendations.conftest import api_sign_in
+
+    client = api_sign_in("park")
+
+    def upload(target):
+        letter = SimpleUploadedFile("推荐函.pdf", sample_pdf())
+        return client.upload(f"/calls/{target.pk}/recommendation-letter", {"file": letter}).status_code
+
+    assert (upload(draft), upload(call)) == (404, 201)
