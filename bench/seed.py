@@ -60,12 +60,13 @@ from sciplan.applications.snapshot import build_snapshot, content_hash  # noqa: 
 from sciplan.applications.workflow import Status  # noqa: E402
 from sciplan.calls.demo import ensure_dictionaries  # noqa: E402
 from sciplan.calls.models import (  # noqa: E402
-    DEFAULT_REQUIRED_ATTACHMENTS,
     DEFAULT_RUBRIC,
     Call,
+    CallState,
     Industry,
     PlatformLevel,
     Recommender,
+    default_attachment_specs,
 )
 from sciplan.core import clock  # noqa: E402
 
@@ -112,6 +113,7 @@ def make_call() -> Call:
     today = clock.local(now).date()
     call = Call.objects.create(
         title=f"{today.year}年度岳阳市创新联合体申报（性能测试批次）",
+        state=CallState.PUBLISHED,
         year=today.year,
         notice="\n".join(SENTENCES * 20),
         opens_at=now - timedelta(days=30),
@@ -122,7 +124,7 @@ def make_call() -> Call:
         rd_threshold=Decimal("1000.00"),
         rd_first_year=today.year - 3,
         min_platform_level=PlatformLevel.CITY,
-        required_attachments=DEFAULT_REQUIRED_ATTACHMENTS,
+        attachment_specs=default_attachment_specs(),
         rubric=DEFAULT_RUBRIC,
         contact="市科技局基础研究科 0730-8186096",
     )

@@ -69,3 +69,39 @@ def test_states_walk_draft_published_and_refuse_skipping(call_2024, personas):
     assert published.state == CallState.PUBLISHED
     with pytest.raises(ValidationFailed):
         transition_call(published, CallAction.CLOSE, by=personas.bureau)  # still open for applications
+
+
+def test_states_walk_the_whole_table_with_one_audit_record_each(call_2024, personas):
+    from sciplan.core import clock
+
+    draft = copy_call(call_2024, year=2027, by=personas.bureau)
+    published = transition_call(draft, CallAction.PUBLISH, by=personas.bureau)
+    now = clock.now()
+    # Not opened yet (it opens in 2027), so its windows may still be moved back to end the call now.
+    update_call(published, data={"opens_at": now - timedelta(days=10), "closes_at": now - timedelta(hours=1)},
+                by=personas.bureau)
+    closed = transition_call(published, CallAction.CLOSE, by=personas.bureau)
+    archived = transition_call(closed, CallAction.ARCHIVE, by=personas.bureau)
+
+    events = AuditEvent.objects.filter(object_id=str(draft.pk), event_type__startswith="call.").order_by("id")
+    assert [e.event_type for e in events] == ["call.copy", "call.publish", "call.update", "call.close",
+                                              "call.archive"]
+    assert [e.detail["changes"]["state"]["new"] for e in events if "state" in e.detail["changes"]] == [
+        CallState.PUBLISHED, CallState.CLOSED, CallState.ARCHIVED]
+    assert archived.state == CallState.ARCHIVED
+    with pytest.raises(Conflict):
+        update_call(archived, data={"title": "改名"}, by=personas.bureau)
+
+
+def test_required_attachments_follow_the_attachment_specs(call_2024, personas):
+    draft = copy_call(call_2024, by=personas.bureau)
+    specs = [
+        {"kind": "charter", "name": "章程", "types": ["pdf"], "max_mb": 10, "required": True},
+        {"kind": "commitment", "name": "承诺书", "types": ["pdf"], "max_mb": 10, "required": False},
+    ]
+
+    update_call(draft, data={"attachment_specs": specs}, by=personas.bureau)
+
+    draft.refresh_from_db()
+    assert (call_2024.required_attachments, draft.required_attachments) == (
+        ["financial_evidence", "charter", "commitment"], ["charter"])

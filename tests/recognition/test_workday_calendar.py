@@ -60,3 +60,18 @@ def test_prefill_of_a_published_year_lists_its_make_up_days():
 
     assert date(2024, 10, 7) in holidays
     assert date(2024, 10, 12) in worked
+
+
+@pytest.mark.django_db
+def test_year_the_package_carries_counts_as_published_without_confirmation():
+    calendar.require_confirmed(date(2024, 9, 27), 5)  # nobody confirmed 2024: the package decides
+
+    assert calendar.year_status(2024) == "published"
+    assert calendar.notice_days(date(2024, 9, 27), 5) == [
+        date(2024, 9, 27),
+        date(2024, 9, 29),  # Sunday worked in exchange for the National Day week
+        date(2024, 9, 30),
+        date(2024, 10, 8),
+        date(2024, 10, 9),
+    ]
+    assert (calendar.year_status(2027), calendar.missing_years(date(2027, 2, 1), 5)) == ("missing", [2027])

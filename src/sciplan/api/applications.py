@@ -107,7 +107,7 @@ def application_list(request: ApiRequest, filters: Query[ListFilter]):
     response={201: ApplicationDetail, **errors(401, 403, 404, 409, 422)},
 )
 def application_create(request: ApiRequest, payload: ApplicationCreateIn):
-    call = Call.objects.filter(pk=payload.call_id).first()
+    call = Call.objects.public().filter(pk=payload.call_id).first()
     if call is None:
         raise NotFound("没有这个申报批次。")
     application = services.create_application(call=call, by=request.auth)

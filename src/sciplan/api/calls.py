@@ -7,9 +7,9 @@ from ninja import Router
 
 from sciplan.api.schemas import CallDetailOut, CallOut, Id, errors
 from sciplan.applications.models import AttachmentKind
+from sciplan.calls import queries
 from sciplan.calls.models import Call, PlatformLevel
 from sciplan.core import clock
-from sciplan.core.errors import NotFound
 
 router = Router(tags=["申报批次"])
 
@@ -40,12 +40,13 @@ def call_out(call: Call, now) -> dict:
     auth=None,
     operation_id="call_list",
     summary="申报批次列表",
-    description="所有申报批次，按开始时间倒序；phase 按服务器时间给出 未开始/申报中/已截止。无需登录。",
+    description="已发布的申报批次（不含草稿与已归档批次），按开始时间倒序；phase 按服务器时间给出 未开始/申报中/已截止。无需登录。",
     response={200: list[CallOut]},
 )
 def call_list(request: HttpRequest):
     now = clock.now()
-    return [call_out(call, now) for call in Call.objects.order_by("-opens_at", "-id")]
+    calls = queries.calls_listed_for(request.user).order_by("-opens_at", "-id")
+    return [call_out(call, now) for call in calls]
 
 
 def _labels(codes: list[str]) -> list[dict]:
@@ -64,9 +65,7 @@ def _labels(codes: list[str]) -> list[dict]:
     response={200: CallDetailOut, **errors(404)},
 )
 def call_get(request: HttpRequest, call_id: Id):
-    call = Call.objects.prefetch_related("industries", "recommenders").filter(pk=call_id).first()
-    if call is None:
-        raise NotFound()
+    call = queries.get_call_for(request.user, call_id)
     return {
         **call_out(call, clock.now()),
         "notice": call.notice,

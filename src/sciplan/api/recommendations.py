@@ -16,6 +16,7 @@ from pydantic import Field
 
 from sciplan.accounts.models import Unit
 from sciplan.api.schemas import errors
+from sciplan.calls import queries as call_queries
 from sciplan.calls.models import Call, Recommender, Stage
 from sciplan.calls.services import grant_extension
 from sciplan.core import storage
@@ -39,11 +40,8 @@ class LetterOut(Schema):
     uploaded_by: str
 
 
-def _call(call_id: int) -> Call:
-    try:
-        return Call.objects.get(pk=call_id)
-    except Call.DoesNotExist:
-        raise NotFound() from None
+def _call(user, call_id: int) -> Call:
+    return call_queries.get_call_for(user, call_id)
 
 
 @router.post(
@@ -59,7 +57,7 @@ def _call(call_id: int) -> Call:
 def recommendation_letter_upload(request: HttpRequest, call_id: int, file: File[UploadedFile]):
     user = request.auth
     letter = services.upload_letter(
-        _call(call_id), fileobj=file.file, filename=file.name or "", by=user, ip=client_ip(request)
+        _call(user, call_id), fileobj=file.file, filename=file.name or "", by=user, ip=client_ip(request)
     )
     return 201, {
         "id": letter.pk,
@@ -137,7 +135,7 @@ def extension_create(request: HttpRequest, payload: ExtensionIn):
     user = request.auth
     if user.role != "bureau":
         raise NotFound()
-    call = _call(payload.call_id)
+    call = _call(user, payload.call_id)
     unit = recommender = None
     if payload.unit_id is not None:
         unit = Unit.objects.filter(pk=payload.unit_id).first()

@@ -8,7 +8,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sciplan.calls.models import (
-    DEFAULT_REQUIRED_ATTACHMENTS,
     DEFAULT_RUBRIC,
     Call,
     CallState,
@@ -17,6 +16,7 @@ from sciplan.calls.models import (
     PlatformLevel,
     Recommender,
     RecommenderKind,
+    default_attachment_specs,
 )
 from sciplan.core import clock
 
@@ -97,15 +97,8 @@ def _notice() -> str:
     return seed.read_text(encoding="utf-8") if seed.exists() else ""
 
 
-def _attachment_specs() -> list[dict]:
-    return [
-        {"kind": kind, "name": "", "types": ["pdf", "jpeg", "png"], "max_mb": 20, "required": True}
-        for kind in DEFAULT_REQUIRED_ATTACHMENTS
-    ]
-
-
 def _make_call(**fields) -> Call:
-    fields.setdefault("attachment_specs", _attachment_specs())
+    fields.setdefault("attachment_specs", default_attachment_specs())
     call, _ = Call.objects.update_or_create(title=fields.pop("title"), defaults=fields)
     call.industries.set(Industry.objects.all())
     call.recommenders.set(Recommender.objects.all())
@@ -126,7 +119,6 @@ def create_call_2024() -> Call:
         rd_threshold=Decimal("1000.00"),
         rd_first_year=2021,
         min_platform_level=PlatformLevel.CITY,
-        required_attachments=DEFAULT_REQUIRED_ATTACHMENTS,
         rubric=DEFAULT_RUBRIC,
         contact="市科技局基础研究科 0730-8186096",
     )
@@ -151,7 +143,6 @@ def create_practice_call() -> Call:
         rd_threshold=Decimal("1000.00"),
         rd_first_year=today.year - 3,
         min_platform_level=PlatformLevel.CITY,
-        required_attachments=DEFAULT_REQUIRED_ATTACHMENTS,
         rubric=DEFAULT_RUBRIC,
         contact="市科技局基础研究科 0730-8186096",
     )

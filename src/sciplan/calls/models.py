@@ -83,6 +83,14 @@ DEFAULT_RUBRIC = [
 DEFAULT_REQUIRED_ATTACHMENTS = ["financial_evidence", "charter", "commitment"]
 
 
+def default_attachment_specs() -> list[dict]:
+    """The attachment requirements of the notice: the three required kinds, PDF or image, 20 MB each."""
+    return [
+        {"kind": kind, "name": "", "types": ["pdf", "jpeg", "png"], "max_mb": 20, "required": True}
+        for kind in DEFAULT_REQUIRED_ATTACHMENTS
+    ]
+
+
 class CallState(models.TextChoices):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"
@@ -127,8 +135,8 @@ class Call(models.Model):
     public_notice_days = models.PositiveSmallIntegerField("公示期（工作日）", default=5)
     industries = models.ManyToManyField(Industry, verbose_name="产业目录", related_name="calls")
     recommenders = models.ManyToManyField(Recommender, verbose_name="推荐单位", related_name="calls")
-    required_attachments = models.JSONField("必传附件", default=list)
-    # [{kind, name, types, max_mb, required}]; ``required_attachments`` is kept as the required kinds.
+    # [{kind, name, types, max_mb, required}]: the one record of the attachment rules (see
+    # ``required_attachments`` for the kinds an application must carry).
     attachment_specs = models.JSONField("附件要求", default=list)
     rubric = models.JSONField("评分指标", default=list)
     panel_min_size = models.PositiveSmallIntegerField("评审专家组最少人数", default=5)
@@ -149,6 +157,11 @@ class Call(models.Model):
     @property
     def rd_years(self) -> list[int]:
         return [self.rd_first_year, self.rd_first_year + 1, self.rd_first_year + 2]
+
+    @property
+    def required_attachments(self) -> list[str]:
+        """The kinds an application must carry, in the order the bureau set them."""
+        return [spec["kind"] for spec in self.attachment_specs or [] if spec.get("required")]
 
     @property
     def contact_lines(self) -> list[str]:

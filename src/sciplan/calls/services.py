@@ -38,8 +38,7 @@ def grant_extension(
     ip: str | None = None,
 ) -> Extension:
     """Extend ``stage`` of ``call`` for one unit (apply) or one recommender (recommend), audited."""
-    if getattr(by, "role", None) != Role.BUREAU:
-        raise NotFound()
+    ensure_bureau(by)
     errors: dict[str, str] = {}
     reason = (reason or "").strip()
     subject = SUBJECT_OF_STAGE.get(stage)  # type: ignore[call-overload]
@@ -196,8 +195,6 @@ def _write(call: Call, clean: dict[str, Any]) -> None:
     for name in (*SCALAR_FIELDS, *LIST_FIELDS):
         if name in clean:
             setattr(call, name, clean[name])
-    if "attachment_specs" in clean:
-        call.required_attachments = [a["kind"] for a in clean["attachment_specs"] if a["required"]]
     call.save()
     for name in RELATION_FIELDS:
         if name in clean:
@@ -215,15 +212,15 @@ def create_call(*, data: dict[str, Any], by, ip: str | None = None) -> Call:
     clean, errors = _clean(data, merged)
     if errors:
         raise ValidationFailed("申报批次信息填写有误，请按提示修改。", field_errors=errors)
+    return _new_draft(clean, event="call.create", by=by, ip=ip)
+
+
+def _new_draft(values: dict[str, Any], *, event: str, by, ip: str | None, **detail: Any) -> Call:
+    """Save a new draft call with ``values`` and record every value in one audit event."""
     call = Call(state=CallState.DRAFT)
-    _write(call, clean)
-    audit.record(
-        "call.create",
-        actor=by,
-        obj=call,
-        ip=ip,
-        detail={"changes": {k: {"old": None, "new": _json(v)} for k, v in clean.items()}},
-    )
+    _write(call, values)
+    changes = {k: {"old": None, "new": _json(v)} for k, v in values.items()}
+    audit.record(event, actor=by, obj=call, ip=ip, detail={**detail, "changes": changes})
     return call
 
 
@@ -251,16 +248,7 @@ def copy_call(source: Call, *, by, year: int | None = None, ip: str | None = Non
     values["rd_first_year"] = source.rd_first_year + years
     for name in rules.WINDOW_FIELDS:
         values[name] = _shift_year(values[name], years)
-    call = Call(state=CallState.DRAFT)
-    _write(call, values)
-    audit.record(
-        "call.copy",
-        actor=by,
-        obj=call,
-        ip=ip,
-        detail={"source": source.pk, "changes": {k: {"old": None, "new": _json(v)} for k, v in values.items()}},
-    )
-    return call
+    return _new_draft(values, event="call.copy", by=by, ip=ip, source=source.pk)
 
 
 def _lock(call: Call) -> Call:

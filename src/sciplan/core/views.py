@@ -34,8 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect(reverse(ROLE_HOME[user.role]))
         except (KeyError, NoReverseMatch):
             pass
-    calls = Call.objects.filter(is_practice=False).order_by("-opens_at")[:5]
-    practice = Call.objects.filter(is_practice=True).order_by("-opens_at")[:3]
+    calls = Call.objects.listed().filter(is_practice=False).order_by("-opens_at")[:5]
+    practice = Call.objects.listed().filter(is_practice=True).order_by("-opens_at")[:3]
     return render(
         request, "core/home.html", {"calls": calls, "practice_calls": practice, "now": timezone.now()}
     )

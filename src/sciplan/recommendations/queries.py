@@ -46,7 +46,7 @@ def ensure_recommender_user(user) -> None:
 
 
 def calls_for(user) -> QuerySet[Call]:
-    return Call.objects.filter(recommenders=user.recommender_id).order_by("-opens_at")
+    return Call.objects.public().filter(recommenders=user.recommender_id).order_by("-opens_at")
 
 
 def current_call(user, call_id=None) -> Call:

@@ -27,7 +27,7 @@ from sciplan.core.errors import DomainError
 def application_list(request: HttpRequest) -> HttpResponse:
     applications = list(queries.applications_for(request.user))
     now = clock.now()
-    open_calls = list(Call.objects.filter(opens_at__lte=now, closes_at__gt=now))
+    open_calls = list(Call.objects.listed().filter(opens_at__lte=now, closes_at__gt=now))
     # One active application per unit and call: offer to continue it instead of starting another.
     active = {a.call_id: a for a in applications if a.status not in workflow.FINAL}
     for call in open_calls:
@@ -39,7 +39,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     try:
-        call = Call.objects.get(pk=request.POST.get("call"))
+        call = Call.objects.public().get(pk=request.POST.get("call"))
         application = services.create_application(call=call, by=request.user)
     except (Call.DoesNotExist, ValueError):
         raise Http404 from None
