@@ -222,6 +222,26 @@ def test_deleting_rows_before_the_head_is_reported_by_the_row_count(capsys):
     assert "有记录被删除" in _verify_fails(capsys)
 
 
+def test_verifying_many_heads_reads_the_log_a_fixed_number_of_times():
+    for _ in range(12):
+        _events(1)
+        audit.record_head()
+    with CaptureQueriesContext(connection) as few:
+        assert audit.verify_heads() == []
+    for _ in range(12):
+        _events(1)
+        audit.record_head()
+    with _dba_bypass():  # one row in the middle goes: every later head sees one row too few
+        AuditEvent.objects.filter(pk=AuditEvent.objects.order_by("id")[5].pk).delete()
+
+    with CaptureQueriesContext(connection) as many:
+        problems = audit.verify_heads()
+
+    assert len(many) == len(few)
+    assert sum("有记录被删除" in p for p in problems) == 24 - 6
+    assert sum("指向的记录已被删除" in p for p in problems) == 1
+
+
 def test_a_clean_verification_records_a_head_and_rows_after_it_verify(capsys):
     _events(3)
     call_command("audit_verify")
