@@ -265,6 +265,19 @@ def test_a_head_written_without_the_key_is_reported(capsys):
     assert "签名不符" in _verify_fails(capsys)
 
 
+def test_heads_survive_a_secret_key_rotation_but_not_a_changed_head_key(settings):
+    _events(2)
+    settings.AUDIT_HEAD_KEY = ""
+    audit.record_head()
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "rotated-" + "k" * 50, [old_key]
+
+    assert audit.verify_heads() == []  # signed with the old SECRET_KEY, verified through the fallbacks
+
+    settings.AUDIT_HEAD_KEY = "a-separate-head-key-" + "h" * 40
+    assert ["签名不符" in p for p in audit.verify_heads()] == [True]
+
+
 def test_heads_are_append_only_in_the_database():
     head = audit.record_head()
 

@@ -207,13 +207,22 @@ def purge(*, retention_days: int | None = None, by_label: str = "audit_purge") -
 # --- the signed head ---------------------------------------------------------------------------------
 
 
-def _head_key() -> str:
-    return settings.AUDIT_HEAD_KEY or settings.SECRET_KEY
+def _head_keys() -> list[str]:
+    """The key heads are signed with, then the keys they may have been signed with before.
+
+    ``AUDIT_HEAD_KEY`` when set (it is never rotated); else a key derived from ``SECRET_KEY``, and then
+    heads signed before a rotation still verify under ``SECRET_KEY_FALLBACKS``, as Django's own
+    signatures do.
+    """
+    if settings.AUDIT_HEAD_KEY:
+        return [settings.AUDIT_HEAD_KEY]
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
 
 
-def head_signature(*, at: str, last_id: int, last_hash: str, row_count: int) -> str:
+def head_signature(*, at: str, last_id: int, last_hash: str, row_count: int, key: str | None = None) -> str:
     message = f"{at}|{last_id}|{last_hash}|{row_count}"
-    return salted_hmac("sciplan.audit.head", message, secret=_head_key(), algorithm="sha256").hexdigest()
+    secret = key or _head_keys()[0]
+    return salted_hmac("sciplan.audit.head", message, secret=secret, algorithm="sha256").hexdigest()
 
 
 def head_as_dict(head: AuditHead) -> dict[str, Any]:
@@ -299,19 +308,20 @@ def _signed_heads(heads: list[dict[str, Any]], problems: list[str]) -> list[tupl
     checked = []
     for head in heads:
         try:
-            last_id, last_hash, row_count = (
-                int(head["last_id"]),
-                str(head["last_hash"]),
-                int(head["row_count"]),
-            )
-            expected = head_signature(
-                at=str(head["at"]), last_id=last_id, last_hash=last_hash, row_count=row_count
-            )
+            fields = {
+                "at": str(head["at"]),
+                "last_id": int(head["last_id"]),
+                "last_hash": str(head["last_hash"]),
+                "row_count": int(head["row_count"]),
+            }
         except (KeyError, TypeError, ValueError):
             problems.append(f"签名头格式不正确：{head!r}")
             continue
+        signature = str(head.get("signature", ""))
+        valid = any(hmac.compare_digest(head_signature(**fields, key=key), signature) for key in _head_keys())
+        last_id, last_hash, row_count = fields["last_id"], fields["last_hash"], fields["row_count"]
         label = f"{head['at']} 记录的第{last_id}条"
-        if not hmac.compare_digest(expected, str(head.get("signature", ""))):
+        if not valid:
             problems.append(f"签名头（{label}）的签名不符，可能被伪造或改动。")
             continue
         checked.append((label, last_id, last_hash, row_count))
