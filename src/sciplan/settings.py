@@ -258,7 +258,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("SCIPLAN_EMAIL_FROM", "科管系统 <noreply
 SMS_BACKEND = os.environ.get("SCIPLAN_SMS_BACKEND", "sciplan.core.notifications.LogSmsBackend")
 
 AUDIT_RETENTION_DAYS = max(env_int("SCIPLAN_AUDIT_RETENTION_DAYS", 365), 180)  # 等保: at least 6 months
-# Signs the recorded audit-log heads (core.audit.record_head); defaults to a key derived from SECRET_KEY.
+# Signs the recorded audit-log heads (core.audit.record_head). Unset: a key derived from SECRET_KEY, and
+# heads signed before a SECRET_KEY rotation verify through SECRET_KEY_FALLBACKS. Once set, never change it:
+# heads signed with another key report as forged (docs/deployment.md).
 AUDIT_HEAD_KEY = os.environ.get("SCIPLAN_AUDIT_HEAD_KEY", "")
 
 # Where an official without the right sees phone and ID numbers in full (PIPL, STANDARDS E25): the

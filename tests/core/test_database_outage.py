@@ -9,17 +9,25 @@ the connection at a closed port instead, as a stopped server looks to the applic
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from sciplan.applications.models import Application, ApplicationVersion
+from sciplan.core.badinput import FIELD_MESSAGE
 from sciplan.core.errors import BUSY_MESSAGE
+from sciplan.core.views import server_error
 from tests.api.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
@@ -127,3 +135,101 @@ def test_database_server_gone_is_503_for_page_and_api(personas, complete_applica
 
     _assert_busy(page_response, json_body=False)
     _assert_busy(api_response, json_body=True)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_outage_in_a_view_is_503_whatever_debug_says(settings, personas, debug):
+    settings.DEBUG = debug
+    token = sign_in(personas.applicant.username).token
+    client = Client(raise_request_exception=False)
+
+    with outage():
+        page = client.get("/calls/")
+        api = client.get("/api/v1/applications", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    _assert_busy(page, json_body=False)
+    _assert_busy(api, json_body=True)
+
+
+@override_settings(DEBUG=False)
+def test_outage_met_in_a_middleware_before_any_view_is_503_with_debug_off(applicant_page):
+    # The signed-in user's session is first read by SessionTimeoutMiddleware, before any view runs.
+    with outage():
+        response = applicant_page.get("/")
+
+    _assert_busy(response, json_body=False)
+
+
+def test_the_500_handler_answers_an_outage_as_busy(rf):
+    # Django calls handler500 inside its ``except`` for what no middleware turned into a response.
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(rf.get("/calls/"))
+
+    _assert_busy(response, json_body=False)
+
+
+PRODUCTION_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.test import Client
+from django.test.utils import override_settings, setup_test_environment
+
+setup_test_environment(debug=False)
+assert settings.DEBUG is False
+
+def refuse(execute, sql, params, many, context):
+    raise OperationalError("server closed the connection unexpectedly")
+
+# The static manifest is built by collectstatic on deployment; the probe renders without it.
+storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+client = Client(raise_request_exception=False)
+answers = {}
+with override_settings(STORAGES=storages), connection.execute_wrapper(refuse):
+    for name, response in (
+        ("page_outage", client.get("/calls/", secure=True)),
+        ("api_outage", client.post("/api/v1/auth/token", json.dumps({"username": "a", "password": "b"}),
+                                   content_type="application/json", secure=True)),
+        ("api_nul", client.post("/api/v1/auth/token", json.dumps({"username": "a\\x00", "password": "b"}),
+                                content_type="application/json", secure=True)),
+        ("page_nul", client.post("/accounts/login/", {"username": "a\\x00", "password": "b"}, secure=True)),
+    ):
+        answers[name] = [response.status_code, response.get("Retry-After"), response.content.decode()]
+print(json.dumps(answers, ensure_ascii=False))
+"""
+
+
+def test_outage_and_unstorable_input_answers_hold_under_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sciplan.settings",
+        "SCIPLAN_DEBUG": "0",
+        "SCIPLAN_SECRET_KEY": "test-only-" + "x" * 50,
+        "SCIPLAN_ALLOWED_HOSTS": "testserver",
+        "SCIPLAN_VAR_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    env.pop("DATABASE_URL", None)
+    run = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", PRODUCTION_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    answers = json.loads(run.stdout.strip().splitlines()[-1])
+
+    assert answers["page_outage"][:2] == [503, "3"]
+    assert BUSY_MESSAGE in answers["page_outage"][2]
+    assert answers["api_outage"][:2] == [503, "3"]
+    assert json.loads(answers["api_outage"][2])["code"] == "unavailable"
+    assert answers["api_nul"][0] == 422
+    assert json.loads(answers["api_nul"][2])["errors"] == {"username": FIELD_MESSAGE}
+    assert answers["page_nul"][0] == 400
+    assert FIELD_MESSAGE in answers["page_nul"][2]

@@ -222,6 +222,26 @@ def test_deleting_rows_before_the_head_is_reported_by_the_row_count(capsys):
     assert "有记录被删除" in _verify_fails(capsys)
 
 
+def test_verifying_many_heads_reads_the_log_a_fixed_number_of_times():
+    for _ in range(12):
+        _events(1)
+        audit.record_head()
+    with CaptureQueriesContext(connection) as few:
+        assert audit.verify_heads() == []
+    for _ in range(12):
+        _events(1)
+        audit.record_head()
+    with _dba_bypass():  # one row in the middle goes: every later head sees one row too few
+        AuditEvent.objects.filter(pk=AuditEvent.objects.order_by("id")[5].pk).delete()
+
+    with CaptureQueriesContext(connection) as many:
+        problems = audit.verify_heads()
+
+    assert len(many) == len(few)
+    assert sum("有记录被删除" in p for p in problems) == 24 - 6
+    assert sum("指向的记录已被删除" in p for p in problems) == 1
+
+
 def test_a_clean_verification_records_a_head_and_rows_after_it_verify(capsys):
     _events(3)
     call_command("audit_verify")
@@ -243,6 +263,19 @@ def test_a_head_written_without_the_key_is_reported(capsys):
     )
 
     assert "签名不符" in _verify_fails(capsys)
+
+
+def test_heads_survive_a_secret_key_rotation_but_not_a_changed_head_key(settings):
+    _events(2)
+    settings.AUDIT_HEAD_KEY = ""
+    audit.record_head()
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "rotated-" + "k" * 50, [old_key]
+
+    assert audit.verify_heads() == []  # signed with the old SECRET_KEY, verified through the fallbacks
+
+    settings.AUDIT_HEAD_KEY = "a-separate-head-key-" + "h" * 40
+    assert ["签名不符" in p for p in audit.verify_heads()] == [True]
 
 
 def test_heads_are_append_only_in_the_database():

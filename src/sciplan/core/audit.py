@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from array import array
+from bisect import bisect_right
 from contextvars import ContextVar, Token
 from datetime import timedelta
 from typing import Any
@@ -63,6 +65,14 @@ def current_request():
     return _request.get()
 
 
+def _lock_chain() -> None:
+    """Serialise appends to the chain for the rest of the caller's transaction (PostgreSQL; SQLite
+    serialises writers by itself)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
 def row_hash(*, prev_hash: str, fields: dict[str, Any]) -> str:
     payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
@@ -99,9 +109,7 @@ def record(
         object_id = object_id or obj.pk
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
         event = AuditEvent(
             at=timezone.now(),
@@ -199,13 +207,22 @@ def purge(*, retention_days: int | None = None, by_label: str = "audit_purge") -
 # --- the signed head ---------------------------------------------------------------------------------
 
 
-def _head_key() -> str:
-    return settings.AUDIT_HEAD_KEY or settings.SECRET_KEY
+def _head_keys() -> list[str]:
+    """The key heads are signed with, then the keys they may have been signed with before.
+
+    ``AUDIT_HEAD_KEY`` when set (it is never rotated); else a key derived from ``SECRET_KEY``, and then
+    heads signed before a rotation still verify under ``SECRET_KEY_FALLBACKS``, as Django's own
+    signatures do.
+    """
+    if settings.AUDIT_HEAD_KEY:
+        return [settings.AUDIT_HEAD_KEY]
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
 
 
-def head_signature(*, at: str, last_id: int, last_hash: str, row_count: int) -> str:
+def head_signature(*, at: str, last_id: int, last_hash: str, row_count: int, key: str | None = None) -> str:
     message = f"{at}|{last_id}|{last_hash}|{row_count}"
-    return salted_hmac("sciplan.audit.head", message, secret=_head_key(), algorithm="sha256").hexdigest()
+    secret = key or _head_keys()[0]
+    return salted_hmac("sciplan.audit.head", message, secret=secret, algorithm="sha256").hexdigest()
 
 
 def head_as_dict(head: AuditHead) -> dict[str, Any]:
@@ -221,9 +238,7 @@ def head_as_dict(head: AuditHead) -> dict[str, Any]:
 def record_head() -> AuditHead:
     """Append a signed head: the newest row's id and hash, the number of rows, the time."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+        _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first() or (0, "")
         head = AuditHead(at=timezone.now(), last_id=last[0], last_hash=last[1])
         head.row_count = AuditEvent.objects.count()
@@ -240,6 +255,9 @@ def verify_heads(external: list[dict[str, Any]] | None = None) -> list[str]:
     A head whose signature does not match was forged or altered. A head whose newest row is missing or
     has another hash, or whose row count is no longer there (less what later purges removed), means rows
     were deleted: a truncated tail when they were the newest.
+
+    A head is recorded every few minutes, so the log is read a fixed number of times whatever the number
+    of heads: the ids still present once (for the counts), the heads' rows in batches (for the hashes).
     """
     problems: list[str] = []
     heads = [head_as_dict(h) for h in AuditHead.objects.order_by("id")] + list(external or [])
@@ -248,28 +266,27 @@ def verify_heads(external: list[dict[str, Any]] | None = None) -> list[str]:
     )
     purged_through = max((int(d.get("through_id", 0)) for _, d in purges), default=0)
     newest = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    for head in heads:
-        try:
-            last_id, last_hash, row_count = (
-                int(head["last_id"]),
-                str(head["last_hash"]),
-                int(head["row_count"]),
-            )
-            expected = head_signature(
-                at=str(head["at"]), last_id=last_id, last_hash=last_hash, row_count=row_count
-            )
-        except (KeyError, TypeError, ValueError):
-            problems.append(f"签名头格式不正确：{head!r}")
-            continue
-        label = f"{head['at']} 记录的第{last_id}条"
-        if not hmac.compare_digest(expected, str(head.get("signature", ""))):
-            problems.append(f"签名头（{label}）的签名不符，可能被伪造或改动。")
-            continue
+    checked = _signed_heads(heads, problems)
+    wanted = sorted({last_id for _, last_id, _, _ in checked if last_id > purged_through})
+    hashes_now: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        batch = wanted[start : start + 500]
+        hashes_now.update(AuditEvent.objects.filter(id__in=batch).values_list("id", "hash"))
+    up_to = wanted[-1] if wanted else 0
+    # Rows are only ever removed, never renumbered: the ids present up to the newest head's row.
+    present_ids = array(
+        "q",
+        AuditEvent.objects.filter(id__lte=up_to)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .iterator(chunk_size=10000),
+    )
+    for label, last_id, last_hash, row_count in checked:
         if last_id <= purged_through:
             continue  # the head's rows were purged (and verified then): nothing left to compare
         purged = sum(int(d.get("deleted", 0)) for pk, d in purges if pk > last_id)
         if last_id:
-            row_hash_now = AuditEvent.objects.filter(id=last_id).values_list("hash", flat=True).first()
+            row_hash_now = hashes_now.get(last_id)
             if row_hash_now is None:
                 tail = "：其后的记录也已不存在，日志尾部被截断" if newest < last_id else ""
                 problems.append(f"签名头（{label}）指向的记录已被删除{tail}。")
@@ -277,9 +294,35 @@ def verify_heads(external: list[dict[str, Any]] | None = None) -> list[str]:
             if row_hash_now != last_hash:
                 problems.append(f"签名头（{label}）记录的哈希与现存记录不符。")
                 continue
-        present = AuditEvent.objects.filter(id__lte=last_id).count()
+        present = bisect_right(present_ids, last_id)
         if present != row_count - purged:
             problems.append(
                 f"签名头（{label}）时共有{row_count}条记录（其后清理{purged}条），现存{present}条：有记录被删除。"
             )
     return problems
+
+
+def _signed_heads(heads: list[dict[str, Any]], problems: list[str]) -> list[tuple[str, int, str, int]]:
+    """The heads whose signature holds, as (label, last_id, last_hash, row_count); the others go to
+    ``problems``."""
+    checked = []
+    for head in heads:
+        try:
+            fields = {
+                "at": str(head["at"]),
+                "last_id": int(head["last_id"]),
+                "last_hash": str(head["last_hash"]),
+                "row_count": int(head["row_count"]),
+            }
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"签名头格式不正确：{head!r}")
+            continue
+        signature = str(head.get("signature", ""))
+        valid = any(hmac.compare_digest(head_signature(**fields, key=key), signature) for key in _head_keys())
+        last_id, last_hash, row_count = fields["last_id"], fields["last_hash"], fields["row_count"]
+        label = f"{head['at']} 记录的第{last_id}条"
+        if not valid:
+            problems.append(f"签名头（{label}）的签名不符，可能被伪造或改动。")
+            continue
+        checked.append((label, last_id, last_hash, row_count))
+    return checked
