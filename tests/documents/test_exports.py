@@ -180,6 +180,7 @@ def test_meeting_export_prints_ten_columns_one_page_wide_and_is_audited(
     assert (page.orientation, page.paperSize, ws.print_title_rows) == ("landscape", 9, "$1:$1")
     assert (ws.sheet_properties.pageSetUpPr.fitToPage, page.fitToWidth, page.fitToHeight) == (True, 1, 0)
     assert ws.oddHeader.center.text == "创新联合体会议审议名单"
+    assert ws.row_dimensions[1].height >= 2 * 13.5  # "近三年研发投入（万元）" wraps in its 12-wide column
     assert (event.actor_id, event.object_id, event.detail["kind"], event.detail["rows"]) == (
         personas.bureau.pk,
         "meeting",

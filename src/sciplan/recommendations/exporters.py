@@ -41,7 +41,7 @@ from sciplan.documents.docx_builder import (
     page_field,
     repeat_header,
 )
-from sciplan.documents.xlsx import XLSX_CONTENT_TYPE, new_workbook, set_cell, workbook_bytes
+from sciplan.documents.xlsx import XLSX_CONTENT_TYPE, new_workbook, set_cell, workbook_bytes, wrapped_lines
 from sciplan.recommendations import queries
 from sciplan.recommendations.models import Recommendation
 
@@ -230,18 +230,6 @@ def summary_xlsx(call: Call, recommender: Recommender, items: list[tuple[Recomme
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.font = TITLE_FONT
     return workbook_bytes(wb)
-
-
-def wrapped_lines(value, width_chars: float) -> int:
-    """How many lines ``value`` takes in a column ``width_chars`` wide (Excel's unit: one Latin digit;
-    a CJK character takes two)."""
-    text = "" if value is None else (f"{value:,.2f}" if isinstance(value, Decimal) else str(value))
-    usable = max(width_chars - 1, 1)
-    total = 0
-    for line in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
-        total += max(1, -(-units // int(usable)))
-    return total
 
 
 # --- DOCX ---------------------------------------------------------------------------------------------
