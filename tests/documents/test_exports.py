@@ -139,6 +139,62 @@ def test_recognized_export_lists_only_recognized(call, personas):
     assert [r["创新联合体名称"].value for r in rows] == [recognized.consortium_name]
 
 
+def test_meeting_export_prints_ten_columns_one_page_wide_and_is_audited(
+    client, personas, submitted_application
+):
+    version = submitted_application.versions.get()
+    client.force_login(personas.bureau)
+
+    response = client.get(reverse("documents:export_meeting"))
+
+    data = b"".join(response.streaming_content)
+    ws = load_workbook(io.BytesIO(data)).active
+    row = [c.value for c in ws[2]]
+    event = AuditEvent.objects.filter(event_type="export.download").latest("id")
+    assert [c.value for c in ws[1]] == [
+        "序号",
+        "联合体名称",
+        "牵头单位",
+        "推荐单位",
+        "所属产业",
+        "成员单位数",
+        "计划总投入（万元）",
+        "近三年研发投入（万元）",
+        "当前状态",
+        "回执编号",
+    ]
+    assert row == [
+        1,
+        "岳阳市高性能聚烯烃新材料创新联合体",
+        submitted_application.lead_unit.name,
+        submitted_application.recommender.name,
+        version.snapshot["fields"]["industry"],
+        3,
+        6800,
+        1410,
+        "已提交，待推荐单位受理",
+        version.receipt_no,
+    ]
+    assert ws.max_row == 2
+    page = ws.page_setup
+    assert (page.orientation, page.paperSize, ws.print_title_rows) == ("landscape", 9, "$1:$1")
+    assert (ws.sheet_properties.pageSetUpPr.fitToPage, page.fitToWidth, page.fitToHeight) == (True, 1, 0)
+    assert ws.oddHeader.center.text == "创新联合体会议审议名单"
+    assert ws.row_dimensions[1].height >= 2 * 13.5  # "近三年研发投入（万元）" wraps in its 12-wide column
+    assert (event.actor_id, event.object_id, event.detail["kind"], event.detail["rows"]) == (
+        personas.bureau.pk,
+        "meeting",
+        "meeting",
+        1,
+    )
+
+
+def test_meeting_export_by_a_recommender_is_404(client, personas, submitted_application):
+    client.force_login(personas.county)
+
+    assert client.get(reverse("documents:export_meeting")).status_code == 404
+
+
 def test_write_table_types_values_and_sizes_columns():
     wb = xlsx.new_workbook()
     xlsx.write_table(

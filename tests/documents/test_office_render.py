@@ -21,13 +21,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from docx import Document as DocxDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from sciplan.applications import actions
 from sciplan.applications.models import Application
 from sciplan.documents import exports, services
-from sciplan.recommendations.exporters import export_summary
+from sciplan.recommendations.exporters import ONE_LINE_COLUMNS, export_summary
 from sciplan.review.exporters import ranking_xlsx
 from tests.documents.builders import submitted_max_version
 from tests.documents.conftest import squeeze
@@ -57,11 +58,17 @@ class Office:
     headers: list[str]
     whole: list[list[str]] = field(default_factory=list)  # texts that must print on one page together
     cells: list[str] = field(default_factory=list)  # cell texts that must print unclipped
+    one_line: list[str] = field(default_factory=list)  # texts that must print unwrapped, on one line
     cover: bool = False  # the first page carries no page number
     pdf: bytes = b""
 
     def page_texts(self) -> list[str]:
         return [squeeze(page.extract_text()) for page in PdfReader(io.BytesIO(self.pdf)).pages]
+
+    def lines(self) -> list[str]:
+        """Every printed line (a table row's cells share a line), without spaces."""
+        pages = PdfReader(io.BytesIO(self.pdf)).pages
+        return [squeeze(line) for page in pages for line in page.extract_text().split("\n")]
 
 
 def _xlsx_cells(data: bytes, *, first_row: int = 1) -> list[str]:
@@ -72,6 +79,37 @@ def _xlsx_cells(data: bytes, *, first_row: int = 1) -> list[str]:
                 if isinstance(cell.value, str) and cell.value.strip():
                     texts.extend(line for line in cell.value.split("\n") if line.strip())
     return texts
+
+
+def _docx_one_line(data: bytes, columns: set[int]) -> list[str]:
+    """The texts of ``columns`` (header and body) of the DOCX's first table, line by line."""
+    table = DocxDocument(io.BytesIO(data)).tables[0]
+    texts = [cell.text for row in table.rows for i, cell in enumerate(row.cells) if i in columns]
+    return list(dict.fromkeys(line for text in texts for line in text.split("\n") if line.strip()))
+
+
+SUMMARY_HEADERS = ["序号", "联合体名称", "统一社会信用代码", "所在县市区/园区", "成员单位名单", "备注"]
+
+
+def _summary_files(user, call, application: Application, place: str, label: str, *, cosign: bool) -> dict[str, Office]:
+    """One recommender's 信息汇总表, as DOCX and as XLSX."""
+    uscc = Application.objects.get(pk=application.pk).lead_unit.uscc
+    docx_data, _, _ = export_summary(user, call.pk, "docx")
+    xlsx_data, _, _ = export_summary(user, call.pk, "xlsx")
+    common = {"landscape": True, "pages": (1, 3), "headers": SUMMARY_HEADERS}
+    signatures = ["填表人", *(["财政部门负责人（签字）"] if cosign else [])]
+    return {
+        f"summary_{place}_word.docx": Office(
+            f"信息汇总表（{label}）",
+            docx_data,
+            cells=[*signatures, uscc],
+            one_line=_docx_one_line(docx_data, ONE_LINE_COLUMNS),
+            **common,
+        ),
+        f"summary_{place}.xlsx": Office(
+            f"信息汇总表（{label}）", xlsx_data, cells=_xlsx_cells(xlsx_data, first_row=3), **common
+        ),
+    }
 
 
 def _convert(files: dict[str, Office]) -> None:
@@ -166,11 +204,6 @@ def office(call, personas, settings):
 
     snap = maximal.snapshot
     members = [m["name"] for m in snap["members"]]
-    county_xlsx, _, _ = export_summary(personas.county, call.pk, "xlsx")
-    county_docx, _, _ = export_summary(personas.county, call.pk, "docx")
-    park_xlsx, _, _ = export_summary(personas.park, call.pk, "xlsx")
-    park_docx, _, _ = export_summary(personas.park, call.pk, "docx")
-    summary_headers = ["序号", "联合体名称", "统一社会信用代码", "所在县市区/园区", "成员单位名单", "备注"]
     applications, _ = exports.export("applications", by=personas.bureau)
     meeting, _ = exports.export("meeting", by=personas.bureau)
     recognized, _ = exports.export("recognized", by=personas.bureau)
@@ -208,40 +241,11 @@ def office(call, personas, settings):
             landscape=False,
             pages=(8, 30),
             headers=["年度", "营业收入（万元）", "研发投入（万元）"],
+            cells=[str(f["year"]) for f in snap["finances"]],
             cover=True,
         ),
-        "summary_county_word.docx": Office(
-            "信息汇总表（县）",
-            county_docx,
-            landscape=True,
-            pages=(1, 3),
-            headers=summary_headers,
-            cells=["财政部门负责人（签字）", "填表人", Application.objects.get(pk=county.pk).lead_unit.uscc],
-        ),
-        "summary_park_word.docx": Office(
-            "信息汇总表（园区）",
-            park_docx,
-            landscape=True,
-            pages=(1, 3),
-            headers=summary_headers,
-            cells=["填表人", Application.objects.get(pk=park.pk).lead_unit.uscc],
-        ),
-        "summary_county.xlsx": Office(
-            "信息汇总表（县）",
-            county_xlsx,
-            landscape=True,
-            pages=(1, 3),
-            headers=summary_headers,
-            cells=_xlsx_cells(county_xlsx, first_row=3),
-        ),
-        "summary_park.xlsx": Office(
-            "信息汇总表（园区）",
-            park_xlsx,
-            landscape=True,
-            pages=(1, 3),
-            headers=summary_headers,
-            cells=_xlsx_cells(park_xlsx, first_row=3),
-        ),
+        **_summary_files(personas.county, call, county, "county", "县", cosign=True),
+        **_summary_files(personas.park, call, park, "park", "园区", cosign=False),
         "meeting.xlsx": Office(
             "会议审议名单",
             meeting,
@@ -315,13 +319,16 @@ def test_office_file_prints_every_cell_whole(office, name):
     item = office[name]
     texts = item.page_texts()
     everything = "".join(texts)
+    lines = item.lines()
 
     clipped = [text for text in item.cells if squeeze(text) not in everything]
     split = [
         group for group in item.whole if not any(all(squeeze(t) in page for t in group) for page in texts)
     ]
+    wrapped = [text for text in item.one_line if not any(squeeze(text) in line for line in lines)]
 
-    assert (clipped, split) == ([], [])
+    assert item.cells or item.whole, "nothing to check: the file lists no texts"
+    assert (clipped, split, wrapped) == ([], [], [])
 
 
 def test_screen_export_is_not_scaled_to_one_page_wide(office):
@@ -351,4 +358,5 @@ def test_own_pdf_embeds_its_fonts_and_prints_the_code_on_every_page_but_the_cove
     assert rows != [] and [r[0] for r in rows if r[-5] != "yes"] == []  # the "emb" column
     assert "\ufffd" not in "".join(texts)
     assert squeeze(version.snapshot["consortium_name"]) in "".join(texts)
+    assert len(texts) > first
     assert [code in text for text in texts[first:]] == [True] * (len(texts) - first)

@@ -78,7 +78,7 @@ def _setup_styles(docx) -> None:
         style.paragraph_format.keep_with_next = True
 
 
-def _field(paragraph: Paragraph, instruction: str, *, size: float = 9) -> None:
+def page_field(paragraph: Paragraph, instruction: str, *, size: float = 9) -> None:
     """A Word field (PAGE, NUMPAGES) that Word and WPS fill in when they lay the page out."""
     run = _run(paragraph, "", size=size)
     for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
@@ -119,9 +119,9 @@ def _page_setup(docx, doc: Document) -> None:
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(footer, doc.footer_text + "　　第 ", size=9)
-    _field(footer, "PAGE")
+    page_field(footer, "PAGE")
     _run(footer, " 页　共 ", size=9)
-    _field(footer, "NUMPAGES")
+    page_field(footer, "NUMPAGES")
     _run(footer, " 页", size=9)
 
 
@@ -150,23 +150,24 @@ def _shade(cell, fill: str = "F0F0F0") -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _repeat_header(table: DocxTable) -> None:
-    trpr = table.rows[0]._tr.get_or_add_trPr()
+def repeat_header(row) -> None:
+    """Print this (header) row again at the top of every page the table runs onto."""
+    trpr = row._tr.get_or_add_trPr()
     element = OxmlElement("w:tblHeader")
     element.set(qn("w:val"), "true")
     trpr.append(element)
 
 
-def _keep_whole(row) -> None:
+def keep_whole(row) -> None:
     """Never split this row across pages (tables hold only short values; long texts are paragraphs)."""
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
-def _widths(table: DocxTable, relative: list[float], total_mm: float = TEXT_WIDTH_MM) -> None:
-    """Fixed column widths. Word reads the cell widths, LibreOffice and WPS the table grid: set both,
-    and a fixed layout so no program re-balances the columns by their content."""
-    whole = sum(relative)
-    widths = [Mm(total_mm * width / whole) for width in relative]
+def column_widths(table: DocxTable, widths_mm: list[float]) -> None:
+    """Fixed column widths in mm. Word reads the cell widths, LibreOffice and WPS the table grid: set
+    both, and a fixed layout so no program re-balances the columns by their content. A merged cell
+    gets the sum of the columns it spans."""
+    widths = [Mm(width) for width in widths_mm]
     table.autofit = False
     tblpr = table._tbl.tblPr
     layout = tblpr.find(qn("w:tblLayout"))
@@ -174,14 +175,13 @@ def _widths(table: DocxTable, relative: list[float], total_mm: float = TEXT_WIDT
         layout = OxmlElement("w:tblLayout")
         tblpr.append(layout)
     layout.set(qn("w:type"), "fixed")
-    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         col.set(qn("w:w"), str(int(width.twips)))
-    for row in table.rows:
-        for tc in row._tr.tc_lst:
-            span = tc.grid_span
-            start = row._tr.tc_lst[: row._tr.tc_lst.index(tc)]
-            first = sum(t.grid_span for t in start)
-            tc.width = sum(widths[first : first + span], Mm(0))
+    for tr in table._tbl.tr_lst:
+        first = 0
+        for tc in tr.tc_lst:
+            tc.width = sum(widths[first : first + tc.grid_span], Mm(0))
+            first += tc.grid_span
 
 
 def _key_values(docx, block: KeyValues) -> None:
@@ -190,7 +190,7 @@ def _key_values(docx, block: KeyValues) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for pairs in block.rows:
         row = table.add_row()
-        _keep_whole(row)
+        keep_whole(row)
         cells = row.cells
         if len(pairs) == 1:
             cells[1].merge(cells[3])
@@ -203,7 +203,7 @@ def _key_values(docx, block: KeyValues) -> None:
     longest = max((text_width_mm(k, 10) for pairs in block.rows for k, _ in pairs), default=0)
     key = min(max(longest + CELL_PADDING_MM + 1, 30), 48)
     value = (TEXT_WIDTH_MM - 2 * key) / 2
-    _widths(table, [key, value, key, value])
+    column_widths(table, [key, value, key, value])
     docx.add_paragraph()
 
 
@@ -221,11 +221,11 @@ def _table(docx, block: Table) -> None:
     for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
         _cell_text(cell, header, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=size, font=HEADING_FONT)
         _shade(cell)
-    _repeat_header(table)
+    repeat_header(table.rows[0])
     rows = list(block.rows) + ([block.total] if block.total else [])
     for row in rows:
         added = table.add_row()
-        _keep_whole(added)
+        keep_whole(added)
         cells = added.cells
         for index, (cell, text) in enumerate(zip(cells, row, strict=True)):
             align = (
@@ -237,7 +237,7 @@ def _table(docx, block: Table) -> None:
             )
             _cell_text(cell, text, align=align, size=size, bold=row is block.total)
     if block.widths:
-        _widths(
+        column_widths(
             table,
             fitted_widths(
                 block.headers,
@@ -286,7 +286,7 @@ def _cover(docx, doc: Document) -> None:
         _cell_text(cells[0], key, size=12, font=HEADING_FONT)
         _cell_text(cells[1], value, size=12)
         _underline(cells[1])
-    _widths(table, [4, 10], total_mm=140)
+    column_widths(table, [40, 100])
     docx.add_paragraph()
     qr = docx.add_paragraph()
     qr.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -360,7 +360,7 @@ def _commitment_and_opinions(docx, doc: Document) -> None:
             paragraph.paragraph_format.left_indent = Mm(90)
             paragraph.paragraph_format.space_after = Pt(6)
             _run(paragraph, line)
-        _keep_whole(row)
+        keep_whole(row)
     if not doc.is_draft:
         note = docx.add_paragraph()
         note.paragraph_format.space_before = Pt(6)

@@ -1,4 +1,5 @@
-"""The bureau's XLSX exports: every application with every field, and the recognised list.
+"""The bureau's XLSX exports: every application with every field (for screens), the 会议审议名单 (ten
+columns, for printing) and the recognised list.
 
 Content comes from each application's latest *submitted* version (what the bureau received), the status
 from the application itself. The number of queries does not grow with the number of applications.
@@ -85,6 +86,19 @@ def _rows(
     applications = list(applications)
     versions = ApplicationVersion.objects.in_bulk([a.latest_version_id for a in applications])
     return [(a, versions[a.latest_version_id]) for a in applications]
+
+
+def _audited(wb, kind: str, *, by, rows: int, call_id: int | None, ip: str | None) -> bytes:
+    """The workbook's bytes, the export recorded in the audit log."""
+    audit.record(
+        "export.download",
+        actor=by,
+        object_type="export",
+        object_id=kind,
+        ip=ip,
+        detail={"kind": kind, "rows": rows, "call": call_id},
+    )
+    return xlsx.workbook_bytes(wb)
 
 
 def _ensure_bureau(by) -> None:
@@ -207,15 +221,7 @@ def applications_workbook(
         title="成员单位",
         for_print=False,
     )
-    audit.record(
-        "export.download",
-        actor=by,
-        object_type="export",
-        object_id="applications",
-        ip=ip,
-        detail={"kind": "applications", "rows": len(table), "call": call_id},
-    )
-    return xlsx.workbook_bytes(wb)
+    return _audited(wb, "applications", by=by, rows=len(table), call_id=call_id, ip=ip)
 
 
 def _is_long(name: str) -> bool:
@@ -271,15 +277,7 @@ def recognized_workbook(by, *, call_id: int | None = None, ip: str | None = None
         widths={9: 60},
         title="已认定创新联合体名单",
     )
-    audit.record(
-        "export.download",
-        actor=by,
-        object_type="export",
-        object_id="recognized",
-        ip=ip,
-        detail={"kind": "recognized", "rows": len(table), "call": call_id},
-    )
-    return xlsx.workbook_bytes(wb)
+    return _audited(wb, "recognized", by=by, rows=len(table), call_id=call_id, ip=ip)
 
 
 MEETING_HEADERS = [
@@ -289,7 +287,7 @@ MEETING_HEADERS = [
     "推荐单位",
     "所属产业",
     "成员单位数",
-    "计划总投资（万元）",
+    "计划总投入（万元）",
     "近三年研发投入（万元）",
     "当前状态",
     "回执编号",
@@ -331,15 +329,7 @@ def meeting_workbook(by, *, call_id: int | None = None, ip: str | None = None) -
         number_formats={6: "#,##0.00", 7: "#,##0.00"},
         title="创新联合体会议审议名单",
     )
-    audit.record(
-        "export.download",
-        actor=by,
-        object_type="export",
-        object_id="meeting",
-        ip=ip,
-        detail={"kind": "meeting", "rows": len(table), "call": call_id},
-    )
-    return xlsx.workbook_bytes(wb)
+    return _audited(wb, "meeting", by=by, rows=len(table), call_id=call_id, ip=ip)
 
 
 BUILDERS = {

@@ -109,6 +109,18 @@ def _display_width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in longest)
 
 
+def wrapped_lines(value, width_chars: float) -> int:
+    """How many lines ``value`` takes in a column ``width_chars`` wide (Excel's unit: one Latin digit;
+    a CJK character takes two)."""
+    text = "" if value is None else (f"{value:,.2f}" if isinstance(value, Decimal) else str(value))
+    usable = max(width_chars - 1, 1)
+    total = 0
+    for line in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+        total += max(1, -(-units // int(usable)))
+    return total
+
+
 def write_table(
     ws: Worksheet,
     headers: Sequence[str],
@@ -123,8 +135,9 @@ def write_table(
 
     ``for_print=False`` marks a sheet meant for screens (dozens of columns): it is not scaled to one
     page wide — 60 columns on A4 would print at about 1 pt — and its page header says it is for
-    screens; the sheet keeps its frozen, filtered header row either way. Every other row gets the
-    height of its longest wrapped cell, so a multi-line cell prints whole.
+    screens; the sheet keeps its frozen, filtered header row either way. A spreadsheet row prints only
+    as tall as it is set: the header row gets the height of its longest header wrapped at its column
+    width, a data row with multi-line cells one line of height per line.
 
     ``widths`` and ``number_formats`` are given per column (0-based index → value, or a sequence);
     columns without an explicit width are sized from their content, clamped to a readable range.
@@ -158,10 +171,14 @@ def write_table(
         if lines > 1:
             ws.row_dimensions[row_no].height = lines * 13.5 + 3
 
+    header_lines = 1
     for col in range(1, len(headers) + 1):
         explicit = width_of.get(col - 1)
         width = explicit if explicit else min(max(measured[col - 1] + 2, MIN_WIDTH), MAX_WIDTH)
         ws.column_dimensions[get_column_letter(col)].width = width
+        header_lines = max(header_lines, wrapped_lines(headers[col - 1], width))
+    if header_lines > 1:
+        ws.row_dimensions[1].height = header_lines * 13.5 + 4
 
     ws.freeze_panes = "A2"
     if headers and row_no >= 1:

@@ -5,9 +5,10 @@ editable form, so the table matches what was submitted. Both files are A4 landsc
 repeated on every printed page; the XLSX keeps numbers as numbers and writes formula-like text inert
 (``documents.xlsx``).
 
-Office programs print what the file says, not what Word guesses: the DOCX sets the table grid
-(``w:tblGrid``, which LibreOffice and WPS follow) to the same fixed widths as the cells, keeps each row
-whole, and numbers its pages; the XLSX gives every row the height of its longest wrapped cell, because
+Office programs print what the file says, not what Word guesses: the DOCX uses the table pieces of
+``documents.docx_builder`` — fixed widths on the grid and the cells (LibreOffice and WPS follow the
+grid), fitted so numbers, codes and short headers stay on one line; rows kept whole; header rows
+repeated — and numbers its pages; the XLSX gives every row the height of its longest wrapped cell, because
 a spreadsheet row prints only as tall as it is set. Both end with the signature and seal lines of the
 recommending unit — and of the finance department where it co-signs (the counties) — and a 填表人 /
 联系电话 line.
@@ -32,7 +33,15 @@ from openpyxl.utils import get_column_letter
 from sciplan.calls.models import Call, Recommender
 from sciplan.core import audit, clock
 from sciplan.core.errors import NotFound, ValidationFailed
-from sciplan.documents.xlsx import XLSX_CONTENT_TYPE, new_workbook, set_cell, workbook_bytes
+from sciplan.documents.content import fitted_widths
+from sciplan.documents.docx_builder import (
+    CELL_PADDING_MM,
+    column_widths,
+    keep_whole,
+    page_field,
+    repeat_header,
+)
+from sciplan.documents.xlsx import XLSX_CONTENT_TYPE, new_workbook, set_cell, workbook_bytes, wrapped_lines
 from sciplan.recommendations import queries
 from sciplan.recommendations.models import Recommendation
 
@@ -50,7 +59,7 @@ COLUMNS: list[tuple[str, str | None, float]] = [
     ("统一社会信用代码", None, 22),
     ("所在县市区/园区", None, 20),
     ("研发平台及级别", None, 26),
-    ("近三年研发投入(万元)", None, 13),
+    ("近三年研发投入\n(万元)", None, 15),
     ("成员单位数", "合计", 7),
     ("成员单位数", "按类别", 18),
     ("成员单位名单", None, 34),
@@ -60,7 +69,8 @@ COLUMNS: list[tuple[str, str | None, float]] = [
     ("备注", None, 14),
 ]
 NUMERIC_COLUMNS = {0, 7, 8, 13}
-CREDIT_CODE_COLUMN = 4
+# Never wrapped in the DOCX: the numbers and the 18-character credit code.
+ONE_LINE_COLUMNS = NUMERIC_COLUMNS | {4}
 
 
 def signature_lines(recommender: Recommender) -> list[str]:
@@ -222,18 +232,6 @@ def summary_xlsx(call: Call, recommender: Recommender, items: list[tuple[Recomme
     return workbook_bytes(wb)
 
 
-def wrapped_lines(value, width_chars: float) -> int:
-    """How many lines ``value`` takes in a column ``width_chars`` wide (Excel's unit: one Latin digit;
-    a CJK character takes two)."""
-    text = "" if value is None else (f"{value:,.2f}" if isinstance(value, Decimal) else str(value))
-    usable = max(width_chars - 1, 1)
-    total = 0
-    for line in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
-        total += max(1, -(-units // int(usable)))
-    return total
-
-
 # --- DOCX ---------------------------------------------------------------------------------------------
 
 
@@ -250,66 +248,14 @@ def _font(run, name: str, size: float, *, bold: bool = False) -> None:
         fonts.set(qn(attr), name)
 
 
-def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    tr_pr.append(flag)
-
-
-def _keep_whole(row) -> None:
-    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-
-
-def _docx_widths_mm(total_mm: float) -> list[float]:
-    """Column widths in mm: the credit code gets room for its 18 characters on one line at 9 pt
-    (Times New Roman digits and capitals are at most 0.72 em), the rest share by their XLSX widths."""
-    code_mm = 18 * 0.72 * 9 * 25.4 / 72 + 3.8  # + Word's default cell margins
-    units = [w for _h, _s, w in COLUMNS]
-    rest = total_mm - code_mm
-    others = sum(units) - units[CREDIT_CODE_COLUMN]
-    return [code_mm if i == CREDIT_CODE_COLUMN else rest * w / others for i, w in enumerate(units)]
-
-
-def _grid(table, widths_mm: list[float]) -> None:
-    """Fixed layout with the grid and every cell at the same widths (LibreOffice and WPS follow the
-    grid, Word the cells)."""
-    table.autofit = False
-    tblpr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
-    widths = [Mm(w) for w in widths_mm]
-    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
-        col.set(qn("w:w"), str(int(width.twips)))
-    for tr in table._tbl.tr_lst:
-        first = 0
-        for tc in tr.tc_lst:
-            tc.width = sum(widths[first : first + tc.grid_span], Mm(0))
-            first += tc.grid_span
-
-
 def _page_number_footer(section) -> None:
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for piece in ("第 ", "PAGE", " 页，共 ", "NUMPAGES", " 页"):
-        run = paragraph.add_run()
-        _font(run, BODY_FONT, 9)
         if piece in ("PAGE", "NUMPAGES"):
-            for kind, text in (("begin", None), (None, piece), ("separate", None), (None, "1"), ("end", None)):
-                if kind:
-                    element = OxmlElement("w:fldChar")
-                    element.set(qn("w:fldCharType"), kind)
-                elif text == piece:
-                    element = OxmlElement("w:instrText")
-                    element.set(qn("xml:space"), "preserve")
-                    element.text = f" {piece} "
-                else:
-                    element = OxmlElement("w:t")
-                    element.text = text
-                run._element.append(element)
+            page_field(paragraph, piece, size=9)
         else:
-            run.text = piece
+            _font(paragraph.add_run(piece), BODY_FONT, 9)
 
 
 def _write(cell, text: str, *, font: str, size: float, bold: bool = False, center: bool = False) -> None:
@@ -376,17 +322,27 @@ def summary_docx(call: Call, recommender: Recommender, items: list[tuple[Recomme
                 center=True,
             )
         col += span
-    _repeat_header(top)
-    _repeat_header(sub)
-    _keep_whole(top)
-    _keep_whole(sub)
-    for values in summary_rows(items):
+    for header_row in (top, sub):
+        repeat_header(header_row)
+        keep_whole(header_row)
+    texts = [[_text(value) for value in values] for values in summary_rows(items)]
+    for values in texts:
         row = table.add_row()
-        _keep_whole(row)
-        cells = row.cells
-        for index, value in enumerate(values):
-            _write(cells[index], _text(value), font=BODY_FONT, size=9, center=index in NUMERIC_COLUMNS)
-    _grid(table, _docx_widths_mm(297 - 24))
+        keep_whole(row)
+        for index, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
+            _write(cell, text, font=BODY_FONT, size=9, center=index in NUMERIC_COLUMNS)
+    column_widths(
+        table,
+        fitted_widths(
+            [subheader or header for header, subheader, _w in COLUMNS],
+            texts,
+            [width for _h, _s, width in COLUMNS],
+            total_mm=297 - 24,
+            size_pt=9,
+            padding_mm=CELL_PADDING_MM,
+            one_line=ONE_LINE_COLUMNS,
+        ),
+    )
     if not items:
         document.add_paragraph("（本批次尚无推荐的申报。）")
     for line in [f"填表日期：{clock.local(clock.now()):%Y年%m月%d日}", *signature_lines(recommender), FILLER_LINE]:
