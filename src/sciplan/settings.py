@@ -50,7 +50,8 @@ ALLOWED_HOSTS = env_list("SCIPLAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env_list("SCIPLAN_CSRF_TRUSTED_ORIGINS", [])
 # The public address printed in links and on paper: never the host a request happened to arrive on. In
 # production without SCIPLAN_SITE_URL it is the first allowed host over HTTPS, never 127.0.0.1.
-_DEFAULT_SITE_URL = "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"
+_NAMED_HOSTS = [h for h in ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
+_DEFAULT_SITE_URL = "http://127.0.0.1:8000" if DEBUG or not _NAMED_HOSTS else f"https://{_NAMED_HOSTS[0]}"
 SITE_URL = os.environ.get("SCIPLAN_SITE_URL", _DEFAULT_SITE_URL).rstrip("/")
 # The issuing authority (SPEC §13): another city is configuration, not code. See core/authority.py.
 SCIPLAN_AUTHORITY = {
@@ -62,7 +63,6 @@ SCIPLAN_AUTHORITY = {
     "phone": os.environ.get("SCIPLAN_AUTHORITY_PHONE", "0730-8186096"),
     "system_name": os.environ.get("SCIPLAN_AUTHORITY_SYSTEM_NAME", ""),
     "guideline": os.environ.get("SCIPLAN_AUTHORITY_GUIDELINE", ""),
-    "public_url": os.environ.get("SCIPLAN_AUTHORITY_PUBLIC_URL", SITE_URL).rstrip("/"),
 }
 
 INSTALLED_APPS = [

@@ -21,7 +21,6 @@ ZHUZHOU = {
     "phone": "0731-28680000",
     "system_name": "",
     "guideline": "",
-    "public_url": "https://kj.zhuzhou.example",
 }
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +70,7 @@ def test_public_pages_name_the_configured_city_and_never_yueyang(zhuzhou_call):
     assert [url for url in urls if "株洲市科学技术局" not in text[url]] == []
 
 
-@override_settings(SCIPLAN_AUTHORITY=ZHUZHOU)
+@override_settings(SCIPLAN_AUTHORITY=ZHUZHOU, SITE_URL="https://kj.zhuzhou.example")
 def test_authority_fills_bureau_system_name_and_naming_rule_from_the_city():
     issuer = authority.current()
 

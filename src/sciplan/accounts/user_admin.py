@@ -32,7 +32,7 @@ from sciplan.accounts.roles import Role
 from sciplan.accounts.services import save_with_password
 from sciplan.accounts.validators import validate_mobile, validate_username
 from sciplan.calls.models import Recommender
-from sciplan.core import audit, clock
+from sciplan.core import audit, authority, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
 OFFICIAL_ROLES = (Role.RECOMMENDER, Role.FINANCE, Role.BUREAU, Role.EXPERT, Role.ADMIN, Role.AUDITOR)
@@ -133,7 +133,7 @@ def set_password_path(user: User) -> str:
 def send_set_password_link(user: User, *, reason: str) -> None:
     """E-mail the one-time link after commit; the link is never shown to the administrator."""
     hours = round(settings.PASSWORD_RESET_TIMEOUT / 3600)
-    link = settings.SITE_URL.rstrip("/") + set_password_path(user)
+    link = authority.current().url(set_password_path(user))
     body = (
         f"{user.display_name}您好：\n\n{reason}请打开以下链接设置您的登录密码（登录名：{user.username}）。"
         f"链接只能使用一次，{hours}小时内有效：\n\n{link}\n\n如非本人操作，请忽略本邮件。"

@@ -63,7 +63,7 @@ def current() -> Authority:
     values["bureau"] = values.get("bureau") or f"{city}科学技术局"
     values["system_name"] = values.get("system_name") or f"{city}科技计划管理系统"
     values["guideline"] = values.get("guideline") or f"{city}{CONSORTIUM_SUFFIX}建设工作指引"
-    values["public_url"] = (values.get("public_url") or settings.SITE_URL).rstrip("/")
+    values["public_url"] = settings.SITE_URL  # one public address for links, mail and paper
     return Authority(**{name: values[name] for name in Authority.__dataclass_fields__})
 
 

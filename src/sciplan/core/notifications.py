@@ -14,6 +14,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from sciplan.core import authority
+
 logger = logging.getLogger("sciplan.notifications")
 
 
@@ -42,7 +44,7 @@ def notify(users, *, subject: str, body: str, link: str = "", sms: bool = False)
         for user in recipients:
             if user.email:
                 try:
-                    send_mail(subject, f"{body}\n\n{settings.SITE_URL}{link}", None, [user.email])
+                    send_mail(subject, f"{body}\n\n{authority.current().url(link)}", None, [user.email])
                 except Exception:  # a mail server outage must not break the action that already committed
                     logger.exception("e-mail to user %s failed", user.pk)
             mobile = getattr(user, "mobile", "")
