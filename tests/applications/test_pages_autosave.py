@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sciplan.applications import services
 from sciplan.applications.models import Application
@@ -24,9 +25,15 @@ def _basis_page(new_page, application):  # noqa: F811 - the fixture, passed in
 
 
 def _wait_saved(page, text: str = "已自动保存") -> None:
-    page.wait_for_function(
-        "t => document.querySelector('[data-save-state]').textContent.includes(t)", arg=text
-    )
+    try:
+        page.wait_for_function(
+            "t => document.querySelector('[data-save-state]').textContent.includes(t)",
+            arg=text,
+            timeout=30_000,
+        )
+    except PlaywrightTimeout:
+        state = page.locator("[data-save-state]").inner_text()
+        raise AssertionError(f"the page never said {text!r}; it says {state!r}") from None
 
 
 def _field(application, name: str) -> str:
@@ -84,10 +91,24 @@ def test_conflict_shows_both_texts_and_keeps_mine_on_request(new_page, complete_
     assert _field(complete_application, "goal_year3") == "我写的第三年目标。"
 
 
-def test_text_typed_before_the_tab_closed_is_restored(new_page, complete_application):  # noqa: F811
+def _wait_for_field(application, name: str, expected: str, *, seconds: float = 30) -> str:
+    """The server's value once it equals ``expected`` (or the last value seen after ``seconds``)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    value = _field(application, name)
+    while value != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+        value = _field(application, name)
+    return value
+
+
+def test_text_typed_before_the_tab_closed_is_not_lost(new_page, complete_application):  # noqa: F811
     page = _basis_page(new_page, complete_application)
     url = page.url
-    # The connection drops just as the tab is closed: the last words never reach the server.
+    # The connection drops just as the tab is closed. Whichever way the last words travel — the save
+    # the closing page starts, or the copy kept in this browser and restored on the next visit — they
+    # reach the server and the reopened page shows them.
     page.context.set_offline(True)
     page.get_by_label("建设基础与前期合作情况").fill("关闭页面前来不及保存的内容。")
     page.close()
@@ -95,7 +116,29 @@ def test_text_typed_before_the_tab_closed_is_restored(new_page, complete_applica
 
     reopened = page.context.new_page()
     reopened.goto(url)
-    _wait_saved(reopened)
 
+    assert (
+        _wait_for_field(complete_application, "basis", "关闭页面前来不及保存的内容。")
+        == "关闭页面前来不及保存的内容。"
+    )
     assert reopened.get_by_label("建设基础与前期合作情况").input_value() == "关闭页面前来不及保存的内容。"
-    assert _field(complete_application, "basis") == "关闭页面前来不及保存的内容。"
+
+
+def test_a_copy_kept_in_the_browser_is_restored_and_saved(new_page, complete_application):  # noqa: F811
+    """The restore path on its own: a local copy from an earlier visit whose save never arrived."""
+    page = new_page()
+    login(page, "applicant")
+    url = page.base + reverse("applications:section", args=[complete_application.pk, "basis"])
+    page.goto(url)
+    key = f"sciplan:draft:{complete_application.pk}:basis:basis"
+    version = Application.objects.get(pk=complete_application.pk).version
+    page.evaluate(
+        "([k, v]) => localStorage.setItem(k, JSON.stringify({value: '上次未送达的内容。', base: v, at: Date.now()}))",
+        [key, version],
+    )
+    page.goto(url)
+    _wait_saved(page)
+
+    assert page.get_by_label("建设基础与前期合作情况").input_value() == "上次未送达的内容。"
+    assert _field(complete_application, "basis") == "上次未送达的内容。"
+    assert page.evaluate("k => localStorage.getItem(k)", key) is None
