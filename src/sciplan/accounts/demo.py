@@ -87,6 +87,12 @@ def ensure_user(
 
 
 def load(context: dict) -> None:
+    """The personas, with the published password and authenticator key: demo mode only (STANDARDS A5)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not settings.DEMO_MODE:
+        raise ImproperlyConfigured("演示账号只能在演示模式（SCIPLAN_DEMO=1）下创建。")
     units = {key: ensure_unit(key) for key in UNITS}
     users = {}
     for index, (username, name, role, rec_code, unit_key, admin) in enumerate(PERSONAS):

@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
@@ -24,18 +23,9 @@ from sciplan.accounts import services
 from sciplan.accounts.roles import AUDIT_VIEWER_ROLES, UNMASK_ROLES
 from sciplan.core import audit, masking
 from sciplan.core.errors import NotFound
-from sciplan.core.http import client_ip
+from sciplan.core.http import client_ip, safe_next
 from sciplan.core.models import AuditEvent, Outcome
 from sciplan.core.storage import bytes_response
-
-
-def _safe_next(request: HttpRequest, default: str = "/") -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(
-        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return nxt
-    return default
 
 
 def _demo_code(device) -> str:
@@ -64,7 +54,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         if services.confirm_device(user, device, request.POST.get("code", ""), ip=client_ip(request)):
             otp_login(request, device)
             messages.success(request, "两步验证已启用。以后登录时需输入身份验证器中的动态码。")
-            return redirect(_safe_next(request))
+            return redirect(safe_next(request))
         error = "动态码不正确或已过期，请输入身份验证器中当前显示的6位数字。"
     qr_svg = ""
     if device is not None:
@@ -79,7 +69,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             "secret": _b32(device) if device else "",
             "error": error,
             "required": services.user_requires_otp(user),
-            "next": _safe_next(request, ""),
+            "next": safe_next(request, ""),
             "demo_code": _demo_code(device) if device else "",
         },
         status=422 if error else 200,
@@ -101,7 +91,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if not services.has_confirmed_device(user):
         return redirect("accounts:otp_setup")
     if services.session_is_verified(user):
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request))
     error = ""
     if request.method == "POST":
         device = services.matching_device(user, request.POST.get("code", ""))
@@ -110,13 +100,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         )
         if device is not None:
             otp_login(request, device)
-            return redirect(_safe_next(request))
+            return redirect(safe_next(request))
         error = "动态码不正确或已过期，请重新输入。"
     device = user.totpdevice_set.filter(confirmed=True).first()
     return render(
         request,
         "accounts/otp_verify.html",
-        {"error": error, "next": _safe_next(request, ""), "demo_code": _demo_code(device)},
+        {"error": error, "next": safe_next(request, ""), "demo_code": _demo_code(device)},
         status=422 if error else 200,
     )
 

@@ -8,8 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sciplan.accounts import services
@@ -17,7 +16,7 @@ from sciplan.accounts.forms import LoginForm
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
 from sciplan.core.errors import DomainError
-from sciplan.core.http import client_ip
+from sciplan.core.http import client_ip, safe_next
 
 
 class SciplanLoginView(LoginView):
@@ -123,10 +122,7 @@ def review_unit(request: HttpRequest, pk: int) -> HttpResponse:
         if exc.status == 404:
             raise Http404 from None
         messages.error(request, exc.message)
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return redirect(nxt)
-    return redirect("accounts:pending_units")
+    return redirect(safe_next(request, reverse("accounts:pending_units")))
 
 
 @login_required

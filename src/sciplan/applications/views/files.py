@@ -20,11 +20,10 @@ from sciplan.applications.views.frame import (
     human_size,
     page_context,
     pop_upload_error,
-    safe_next,
 )
 from sciplan.core import audit, filetypes, storage
 from sciplan.core.errors import DomainError, NotFound
-from sciplan.core.http import client_ip
+from sciplan.core.http import client_ip, safe_next
 
 
 @login_required

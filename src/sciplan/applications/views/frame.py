@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from sciplan.applications import permissions, queries, services, workflow
 from sciplan.applications.models import Application, AttachmentKind, StatusEvent
@@ -57,13 +56,6 @@ def application_for(request: HttpRequest, pk: int) -> Application:
 
 def wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Autosave") == "1" or "application/json" in request.headers.get("Accept", "")
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False):
-        return target
-    return fallback
 
 
 def steps_of(status: str) -> list[dict[str, Any]]:
