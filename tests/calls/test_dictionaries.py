@@ -101,7 +101,11 @@ def test_update_keeps_the_code_and_records_only_what_changed(personas):
     )
 
     industry.refresh_from_db()
-    assert (industry.code, industry.name, industry.pending_confirmation) == ("port_logistics", "港口物流与航运", False)
+    assert (industry.code, industry.name, industry.pending_confirmation) == (
+        "port_logistics",
+        "港口物流与航运",
+        False,
+    )
     assert _events("dictionary.industry") == [
         (
             "dictionary.industry_updated",

@@ -55,7 +55,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 def entry_list(request: HttpRequest, kind: str) -> HttpResponse:
-    rows = dictionaries.industries_with_use() if kind == "industries" else dictionaries.recommenders_with_use()
+    rows = (
+        dictionaries.industries_with_use() if kind == "industries" else dictionaries.recommenders_with_use()
+    )
     return render(request, f"{TEMPLATES}/{kind}.html", {"rows": rows, "kind": kind})
 
 
@@ -103,7 +105,9 @@ def entry_active(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if active:
         messages.success(request, f"{spec.label}“{entry.name}”已重新启用。")
     else:
-        messages.success(request, f"{spec.label}“{entry.name}”已停用：不再供新的申报批次和注册选择，历史记录照常显示。")
+        messages.success(
+            request, f"{spec.label}“{entry.name}”已停用：不再供新的申报批次和注册选择，历史记录照常显示。"
+        )
     return redirect(LIST_URL[kind])
 
 
