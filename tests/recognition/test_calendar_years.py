@@ -4,6 +4,7 @@ page and through the API — with a message naming that year."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -66,14 +67,14 @@ def test_api_refuses_the_same_notice_and_accepts_it_once_the_year_is_confirmed(
 ):
     year, start, today = spanning
     make_proposed(1)
-    bureau = sign_in(personas.bureau.username)
-    admin = sign_in(personas.admin.username)
 
     with time_machine.travel(today, tick=False):
+        bureau = sign_in(personas.bureau.username)
+        admin = sign_in(personas.admin.username)
         refused = bureau.post(f"/recognition/calls/{call.pk}/public-notices", {"starts_on": str(start)})
         confirmed = admin.client.put(
             f"/api/v1/workday-calendar/{year}",
-            '{"holidays": ["%d-01-01"], "workdays": [], "source": "国务院办公厅通知"}' % year,
+            json.dumps({"holidays": [f"{year}-01-01"], "workdays": [], "source": "国务院办公厅通知"}),
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {admin.token}",
         )
