@@ -9,7 +9,7 @@ Anyone else gets 404: for them the dictionaries do not exist.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from django.http import HttpRequest
@@ -26,7 +26,7 @@ router = Router(tags=["数据字典"])
 Year = Annotated[int, Path(ge=2000, le=2100, description="年度，如2027")]
 
 
-class DictionaryKind(str, Enum):
+class DictionaryKind(StrEnum):
     INDUSTRIES = "industries"
     RECOMMENDERS = "recommenders"
     EXPERT_FIELDS = "expert_fields"
