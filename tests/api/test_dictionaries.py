@@ -37,7 +37,11 @@ def test_dictionary_list_returns_every_kind(personas):
     assert (by_code["green"]["active"], by_code["port_logistics"]["pending_confirmation"]) == (False, True)
     assert [f["code"] for f in body["expert_fields"]] == [i["code"] for i in body["industries"]]
     county = next(r for r in body["recommenders"] if r["code"] == "430603")
-    assert (county["region_code"], county["needs_finance_cosign"], county["kind"]) == ("430603", True, "county")
+    assert (county["region_code"], county["needs_finance_cosign"], county["kind"]) == (
+        "430603",
+        True,
+        "county",
+    )
     assert {y["status"] for y in body["calendar_years"]} <= {"confirmed", "published", "missing"}
 
 
@@ -67,7 +71,10 @@ def test_dictionaries_do_not_exist_for_other_roles(personas, persona):
 
 def test_dictionaries_need_a_token(db):
     assert Client().get(f"{BASE}/dictionaries").status_code == 401
-    assert Client().put(f"{BASE}/workday-calendar/2030", "{}", content_type="application/json").status_code == 401
+    assert (
+        Client().put(f"{BASE}/workday-calendar/2030", "{}", content_type="application/json").status_code
+        == 401
+    )
 
 
 def test_workday_calendar_update_confirms_and_reports_the_year(personas):

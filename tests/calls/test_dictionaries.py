@@ -278,3 +278,16 @@ def test_list_query_count_does_not_grow_with_the_rows(personas, route):
         client.get(reverse(route))
 
     assert len(many) == len(few)
+
+
+def test_forms_for_new_data_offer_active_entries_and_what_the_record_already_names(personas, call):
+    stopped = Industry.objects.get(code="green")
+    dictionaries.set_active(stopped, active=False, by=personas.admin)
+    kept = list(call.industries.values_list("pk", flat=True))
+
+    fresh = set(dictionaries.offered(INDUSTRIES).values_list("code", flat=True))
+    existing = set(dictionaries.offered(INDUSTRIES, keep=kept).values_list("code", flat=True))
+
+    assert ("green" in fresh, "green" in existing) == (False, stopped.pk in kept)
+    assert dictionaries.newly_chosen_inactive(INDUSTRIES, [stopped.pk]) == ["节能环保"]
+    assert dictionaries.newly_chosen_inactive(INDUSTRIES, [stopped.pk], keep=[stopped.pk]) == []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Industry, IndustryGroup, Recommender, RecommenderKind
@@ -78,6 +78,19 @@ def recommenders_with_use():
         user_count=Count("users", distinct=True),
         application_count=Count("applications", distinct=True),
     )
+
+
+def offered(kind: Kind, *, keep=()):
+    """What a form for new data offers (a registration's recommender, a call's industries and
+    recommenders): the active entries, plus those the record already names, so a deactivated entry
+    still shows as chosen where it was chosen before."""
+    return kind.model.objects.filter(Q(active=True) | Q(pk__in=list(keep)))
+
+
+def newly_chosen_inactive(kind: Kind, ids, *, keep=()) -> list[str]:
+    """Names of deactivated entries among ``ids`` that the record did not name before (to refuse)."""
+    new = set(ids) - set(keep)
+    return list(kind.model.objects.filter(pk__in=new, active=False).values_list("name", flat=True))
 
 
 def expert_field_names() -> dict[str, str]:
