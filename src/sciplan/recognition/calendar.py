@@ -174,4 +174,9 @@ def year_form_initial(year: int) -> dict:
         off, on = prefill(year)
         holidays, worked = [d.isoformat() for d in off], [d.isoformat() for d in on]
         source = ""
-    return {"year": str(year), "holidays": "\n".join(holidays), "workdays": "\n".join(worked), "source": source}
+    return {
+        "year": str(year),
+        "holidays": "\n".join(holidays),
+        "workdays": "\n".join(worked),
+        "source": source,
+    }

@@ -255,7 +255,10 @@ def _save_override(request: HttpRequest) -> None:
             "日期格式不正确。", field_errors={"date": "请填写日期（格式：2024-10-12）。"}
         ) from None
     services.set_workday_override(
-        day=day, is_workday=request.POST.get("is_workday") == "1", note=request.POST.get("note", ""), by=request.user
+        day=day,
+        is_workday=request.POST.get("is_workday") == "1",
+        note=request.POST.get("note", ""),
+        by=request.user,
     )
 
 
