@@ -89,6 +89,11 @@ UNCLASSIFIED = {
     "recognition:revoke": "a recognition: bureau only",
     "recognition:assessment": "an assessment: bureau and experts",
     "recognition:assessment_file": "an assessment's file: its consortium, bureau, experts",
+    "calls:industry_edit": "a dictionary entry: system administrator only (tests/calls/test_dictionaries.py)",
+    "calls:industry_active": "a dictionary entry: system administrator only (tests/calls/test_dictionaries.py)",
+    "calls:recommender_edit": "a dictionary entry: system administrator only (tests/calls/test_dictionaries.py)",
+    "calls:recommender_active": "a dictionary entry: system administrator only (tests/calls/test_dictionaries.py)",
+    "api:workday_calendar_update": "a calendar year: administrator and bureau (tests/api/test_dictionaries.py)",
 }
 
 RELATED = {"applicant", "county", "finance", "bureau"}  # own unit, same county, its finance, the bureau

@@ -228,7 +228,7 @@ def public_notice_create(request: HttpRequest, call_id: int, payload: NoticeIn):
         by=request.auth,
         ip=client_ip(request),
     )
-    return 201, _notice(queries.public_notices_with_entries().get(pk=notice.pk))
+    return 201, _notice(queries.notice_with_entries(notice.pk))
 
 
 @router.get("/public-notices", response=list[NoticeOut], auth=None, operation_id="public_notice_list")

@@ -59,6 +59,7 @@ api = SciplanAPI(
 ROUTER_MODULES = [
     "accounts",
     "calls",
+    "dictionaries",
     "applications",
     "recommendations",
     "review",

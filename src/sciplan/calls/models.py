@@ -13,6 +13,13 @@ class RecommenderKind(models.TextChoices):
     PARK = "park", "高新园区"
 
 
+class DictionaryQuerySet(models.QuerySet):
+    def active(self):
+        """The entries offered where new data is entered (a registration, a new call). Deactivated
+        entries stay in the database and still display on the records that refer to them."""
+        return self.filter(active=True)
+
+
 class Recommender(models.Model):
     """A recommending unit: a county-level S&T department (needs the finance co-signature) or a park."""
 
@@ -22,6 +29,9 @@ class Recommender(models.Model):
     region_code = models.CharField("行政区划代码", max_length=6, blank=True)
     needs_finance_cosign = models.BooleanField("需财政部门联合推荐", default=False)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("启用", default=True)
+
+    objects = DictionaryQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "code"]
@@ -49,6 +59,8 @@ class Industry(models.Model):
     )
     order = models.PositiveSmallIntegerField("排序", default=0)
     active = models.BooleanField("启用", default=True)
+
+    objects = DictionaryQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "code"]

@@ -124,3 +124,59 @@ def calendar_days(start: date, count: int) -> list[dict]:
             }
         )
     return days
+
+
+YEAR_STATUS_LABELS = {
+    "confirmed": "已确认",
+    "published": "已内置国务院办公厅安排（未经管理员确认）",
+    "missing": "未确认：涉及该年度的公示不能发布",
+}
+
+
+def years_overview(this_year: int) -> list[dict]:
+    """This year, next year and every confirmed year, each with its status, for the calendar page and
+    the API (``dictionary_list``)."""
+    entries = {e.year: e for e in WorkdayYear.objects.select_related("confirmed_by")}
+    years = sorted({this_year, this_year + 1, *entries})
+    result = []
+    for year in years:
+        entry = entries.get(year)
+        status = "confirmed" if entry else ("published" if workdays.covered(date(year, 6, 1)) else "missing")
+        if entry:
+            holidays, worked = entry.holidays, entry.workdays
+        elif status == "published":
+            off, on = prefill(year)
+            holidays, worked = [d.isoformat() for d in off], [d.isoformat() for d in on]
+        else:
+            holidays, worked = [], []
+        result.append(
+            {
+                "year": year,
+                "status": status,
+                "status_label": YEAR_STATUS_LABELS[status],
+                "holidays": list(holidays),
+                "workdays": list(worked),
+                "source": entry.source if entry else "",
+                "confirmed_at": entry.confirmed_at if entry else None,
+                "confirmed_by": entry.confirmed_by.display_name if entry else "",
+            }
+        )
+    return result
+
+
+def year_form_initial(year: int) -> dict:
+    """The year form prefilled: the confirmed arrangement, else the package's, else the fixed-date
+    statutory holidays only (春节, 清明, 端午, 中秋 and the make-up days are then to be added)."""
+    entry = WorkdayYear.objects.filter(year=year).first()
+    if entry:
+        holidays, worked, source = entry.holidays, entry.workdays, entry.source
+    else:
+        off, on = prefill(year)
+        holidays, worked = [d.isoformat() for d in off], [d.isoformat() for d in on]
+        source = ""
+    return {
+        "year": str(year),
+        "holidays": "\n".join(holidays),
+        "workdays": "\n".join(worked),
+        "source": source,
+    }

@@ -59,6 +59,12 @@ def public_notices_with_entries() -> QuerySet[PublicNotice]:
     return public_notices().prefetch_related(_public_entries())
 
 
+def notice_with_entries(pk: int) -> PublicNotice:
+    """One notice with its consortia, whether it has started or not: the answer to the bureau that has
+    just published a notice starting on a later day (the public lists show it only from its start)."""
+    return PublicNotice.objects.select_related("call").prefetch_related(_public_entries()).get(pk=pk)
+
+
 def recognized(*, year: int | None = None, industry: int | None = None) -> QuerySet[Recognition]:
     qs = Recognition.objects.select_related("application__lead_unit", "industry", "call").prefetch_related(
         Prefetch("application__members", queryset=Member.objects.only(*PUBLIC_MEMBER_FIELDS))

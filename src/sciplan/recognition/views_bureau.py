@@ -17,7 +17,7 @@ from sciplan.applications.models import Application
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call
 from sciplan.core import audit, clock, storage
-from sciplan.core.errors import DomainError
+from sciplan.core.errors import DomainError, NotFound, ValidationFailed
 from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip
 from sciplan.core.masking import mask_phone
@@ -243,41 +243,81 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("recognition:register_detail", pk=recognition.pk)
 
 
+def _save_override(request: HttpRequest) -> None:
+    if request.POST.get("delete"):
+        override = get_object_or_404(WorkdayOverride, pk=request.POST["delete"])
+        services.delete_workday_override(override, by=request.user)
+        return
+    try:
+        day = date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        raise ValidationFailed(
+            "日期格式不正确。", field_errors={"date": "请填写日期（格式：2024-10-12）。"}
+        ) from None
+    services.set_workday_override(
+        day=day,
+        is_workday=request.POST.get("is_workday") == "1",
+        note=request.POST.get("note", ""),
+        by=request.user,
+    )
+
+
+def _save_year(request: HttpRequest) -> int:
+    raw = request.POST.get("year", "")
+    if not raw.isdigit():
+        raise ValidationFailed("请填写年度。", field_errors={"year": "请填写4位年度，如2027。"})
+    entry = services.confirm_workday_year(
+        int(raw),
+        holidays=request.POST.get("holidays", ""),
+        workdays=request.POST.get("workdays", ""),
+        source=request.POST.get("source", ""),
+        by=request.user,
+        ip=client_ip(request),
+    )
+    return entry.year
+
+
 @role_required(Role.BUREAU, Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def calendar_page(request: HttpRequest) -> HttpResponse:
+    """Single-day corrections, and each year's arrangement entered or confirmed (``form=year``)."""
     errors: dict[str, str] = {}
+    form = request.POST.get("form", "day")
     if request.method == "POST":
         try:
-            if request.POST.get("delete"):
-                override = get_object_or_404(WorkdayOverride, pk=request.POST["delete"])
-                services.delete_workday_override(override, by=request.user)
+            if form == "year":
+                year = _save_year(request)
+                messages.success(request, f"{year}年工作日历已确认，公示期将按此安排计算。")
             else:
-                day = date.fromisoformat(request.POST.get("date", ""))
-                services.set_workday_override(
-                    day=day,
-                    is_workday=request.POST.get("is_workday") == "1",
-                    note=request.POST.get("note", ""),
-                    by=request.user,
-                )
-        except ValueError:
-            errors["date"] = "请填写日期（格式：2024-10-12）。"
+                _save_override(request)
+                messages.success(request, "工作日历已更新。")
+        except NotFound:
+            errors["year"] = "年度应在2000至2100之间。"
         except DomainError as exc:
-            errors["date"] = exc.message
+            errors = dict(exc.field_errors) or {"year" if form == "year" else "date": exc.message}
         else:
-            messages.success(request, "工作日历已更新。")
             return redirect("recognition:calendar")
     today = clock.local(clock.now()).date()
     upcoming = calendar.calendar_days(today, 60)
-    guessed_years = sorted({d["day"].year for d in upcoming if d["guessed"]})
     context = {
         "overrides": WorkdayOverride.objects.select_related("updated_by"),
         "upcoming": upcoming,
-        "guessed_years": guessed_years,
-        "data": request.POST,
+        "guessed_years": sorted({d["day"].year for d in upcoming if d["guessed"]}),
+        "years": calendar.years_overview(today.year),
+        "year_form": _year_form(request, form, errors, today.year),
+        "data": request.POST if form == "day" else {},
         "errors": errors,
     }
     return render(request, "recognition/calendar.html", context, status=422 if errors else 200)
+
+
+def _year_form(request: HttpRequest, form: str, errors: dict[str, str], this_year: int) -> dict:
+    """What the year form shows: what was posted, else the chosen year (``?year=``) prefilled."""
+    if request.method == "POST" and form == "year":
+        return {k: request.POST.get(k, "") for k in ("year", "holidays", "workdays", "source")}
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else this_year + 1
+    return calendar.year_form_initial(year)
 
 
 @role_required(Role.BUREAU, Role.EXPERT)
