@@ -268,11 +268,11 @@ def override_uscc(*, code: str, unit_name: str, reason: str, by, ip: str | None 
     reason = (reason or "").strip()
     if not unit_name:
         errors["unit_name"] = "请填写单位名称。"
-    elif len(unit_name) > UsccOverride._meta.get_field("unit_name").max_length:
+    elif len(unit_name) > 200:  # UsccOverride.unit_name
         errors["unit_name"] = "单位名称不能超过200字。"
     if not reason:
         errors["reason"] = "请填写豁免理由（如核对营业执照或登记证书的情况）。"
-    elif len(reason) > UsccOverride._meta.get_field("reason").max_length:
+    elif len(reason) > 300:  # UsccOverride.reason
         errors["reason"] = "豁免理由不能超过300字。"
     if errors:
         raise ValidationFailed("豁免信息有误，请按提示修改。", field_errors=errors)
