@@ -57,13 +57,17 @@ test-e2e: setup ## Only the browser tests
 
 check: setup audit ## Lint, types, Django checks (also against production settings)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy src
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	SCIPLAN_DEBUG=0 SCIPLAN_SECRET_KEY=check-only-$$(date +%s)-secret-key-long-enough-for-deploy-check-xx \
 		SCIPLAN_ALLOWED_HOSTS=sciplan.example.cn $(PY) manage.py check --deploy --fail-level WARNING
 
 audit: setup ## Security scan: known-vulnerable dependencies (pip-audit) and ruff's bandit rules (S)
-	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
+	@# A known vulnerability fails the target; an unreachable advisory service (offline CI) only warns.
+	@out=$$($(VENV)/bin/pip-audit --skip-editable --progress-spinner off 2>&1); rc=$$?; echo "$$out"; \
+	if [ $$rc -ne 0 ] && echo "$$out" | grep -q "known vulnerabilit"; then exit 1; fi; \
+	if [ $$rc -ne 0 ]; then echo "pip-audit: the advisory service could not be reached; dependencies were not checked." >&2; fi
 	$(VENV)/bin/ruff check --select S src
 
 bench: setup ## The deadline-surge benchmark (PostgreSQL, production server); results in bench/results/

@@ -15,5 +15,6 @@ class AccountsConfig(AppConfig):
         register("单位注册审核", "accounts:pending_units", roles={Role.RECOMMENDER}, order=20)
         register("本单位账号", "accounts:unit_users", roles={Role.APPLICANT}, order=90)
         register("账号管理", "accounts:user_list", roles={Role.ADMIN}, order=10)
+        register("信用代码豁免", "accounts:uscc_overrides", roles={Role.BUREAU}, order=88)
         register("审计日志", "accounts:audit_log", roles={Role.BUREAU, Role.AUDITOR}, order=95)
         register("两步验证", "accounts:otp_setup", roles=set(Role.values), order=99)

@@ -19,19 +19,37 @@ from sciplan.core import audit, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from sciplan.core.notifications import notify
 
+OVERRIDE_HINT = "如确认代码与营业执照一致，请联系市科技局核实。"
 
-def clean_unit_uscc(raw: str) -> str:
-    """Validate a unit's code; a checksum-only failure passes when the bureau recorded an override."""
+
+def uscc_overridden(code: str) -> bool:
+    """True when the bureau accepted this (normalised) code although it fails a GB 32100 rule."""
+    return bool(code) and UsccOverride.objects.filter(uscc=code).exists()
+
+
+def clean_uscc(raw: str) -> str:
+    """The one entry check for a code anyone types (a unit, a member unit, an expert's organisation).
+
+    Normalises (invisible characters, full width, spaces, case) and validates; a code refused only by
+    an overridable rule passes when the bureau recorded an override for it. Raises ``ValidationError``.
+    """
     try:
         return uscc.validate(raw)
     except uscc.UsccError as exc:
         code = uscc.normalize(raw)
-        if exc.checksum_only and UsccOverride.objects.filter(uscc=code).exists():
+        if exc.overridable and uscc_overridden(code):
             return code
-        message = exc.message
-        if exc.checksum_only:
-            message += "如确认代码与营业执照一致，请联系市科技局核实。"
-        raise ValidationError(message) from None
+        message = exc.message + (OVERRIDE_HINT if exc.overridable else "")
+        raise ValidationError(message, code="uscc") from None
+
+
+def uscc_accepted(code: str) -> bool:
+    """A stored code still counts as valid: it passes the rules, or the bureau overrode it."""
+    return uscc.is_valid(code) or uscc_overridden(uscc.normalize(code))
+
+
+# Registration's name for it.
+clean_unit_uscc = clean_uscc
 
 
 REGISTRATION_FIELDS = (
@@ -222,27 +240,51 @@ def add_unit_user(*, by, username: str, name: str, mobile: str, email: str, pass
     return user
 
 
+def uscc_overrides_for(user):
+    """The recorded overrides, newest first; the bureau only (404 for anyone else)."""
+    if user.role != Role.BUREAU:
+        raise NotFound()
+    return UsccOverride.objects.select_related("granted_by").order_by("-granted_at", "-pk")
+
+
 @transaction.atomic
-def override_uscc(*, code: str, unit_name: str, reason: str, by) -> UsccOverride:
-    """Accept one code whose check character fails; bureau administrators only, always recorded."""
-    if by.role not in (Role.BUREAU, Role.ADMIN):
-        raise NotAllowed("只有市科技局管理员可以豁免信用代码校验。")
+def override_uscc(*, code: str, unit_name: str, reason: str, by, ip: str | None = None) -> UsccOverride:
+    """Accept one code that fails an overridable rule (a check character, or positions 1–8 of an early
+    code); the bureau only, with a reason, always recorded. From then on the code is accepted wherever
+    it is entered: unit registration, a member unit of an application, an expert's organisation."""
+    if by.role != Role.BUREAU:
+        raise NotAllowed("只有市科技局可以豁免信用代码校验。")
     normalized = uscc.normalize(code)
+    errors: dict[str, str] = {}
     try:
         uscc.validate(normalized)
-        raise ValidationFailed(
-            "该代码校验通过，无需豁免。", field_errors={"uscc": "该代码校验通过，无需豁免。"}
-        )
+        errors["uscc"] = "该代码校验通过，无需豁免。"
     except uscc.UsccError as exc:
-        if not exc.checksum_only:
-            raise ValidationFailed(exc.message, field_errors={"uscc": exc.message}) from None
-    if not reason.strip():
-        raise ValidationFailed("请填写豁免理由。", field_errors={"reason": "请填写豁免理由。"})
-    override = UsccOverride.objects.create(
-        uscc=normalized, unit_name=unit_name, reason=reason.strip(), granted_by=by
+        if not exc.overridable:
+            errors["uscc"] = exc.message + "此类错误不能豁免，请核对代码。"
+    if not errors and UsccOverride.objects.filter(uscc=normalized).exists():
+        errors["uscc"] = "该代码已豁免，无需重复办理。"
+    unit_name = (unit_name or "").strip()
+    reason = (reason or "").strip()
+    if not unit_name:
+        errors["unit_name"] = "请填写单位名称。"
+    elif len(unit_name) > 200:  # UsccOverride.unit_name
+        errors["unit_name"] = "单位名称不能超过200字。"
+    if not reason:
+        errors["reason"] = "请填写豁免理由（如核对营业执照或登记证书的情况）。"
+    elif len(reason) > 300:  # UsccOverride.reason
+        errors["reason"] = "豁免理由不能超过300字。"
+    if errors:
+        raise ValidationFailed("豁免信息有误，请按提示修改。", field_errors=errors)
+    override = UsccOverride.objects.create(uscc=normalized, unit_name=unit_name, reason=reason, granted_by=by)
+    Unit.objects.filter(uscc=normalized).update(uscc_override_reason=reason, uscc_override_by=by)
+    audit.record(
+        "unit.uscc_override",
+        actor=by,
+        obj=override,
+        ip=ip,
+        detail={"uscc": normalized, "unit_name": unit_name, "reason": reason},
     )
-    Unit.objects.filter(uscc=normalized).update(uscc_override_reason=reason.strip(), uscc_override_by=by)
-    audit.record("unit.uscc_override", actor=by, obj=override, detail={"uscc": normalized, "reason": reason})
     return override
 
 

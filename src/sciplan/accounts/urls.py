@@ -12,6 +12,7 @@ urlpatterns = [
     path("units/pending/", views.pending_units, name="pending_units"),
     path("units/<int:pk>/review/", views.review_unit, name="review_unit"),
     path("unit/users/", views.unit_users, name="unit_users"),
+    path("uscc-overrides/", views.uscc_overrides, name="uscc_overrides"),
     path("otp/setup/", security_views.otp_setup, name="otp_setup"),
     path("otp/verify/", security_views.otp_verify, name="otp_verify"),
     path("audit/", security_views.audit_log, name="audit_log"),

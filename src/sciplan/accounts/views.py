@@ -158,3 +158,31 @@ def unit_users(request: HttpRequest) -> HttpResponse:
         "accounts/unit_users.html",
         {"members": user.unit.users.all(), "errors": errors, "data": data},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def uscc_overrides(request: HttpRequest) -> HttpResponse:
+    """The bureau accepts one unified social credit code that fails an overridable rule (SPEC §9)."""
+    try:
+        overrides = services.uscc_overrides_for(request.user)
+    except DomainError:
+        raise Http404 from None
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            override = services.override_uscc(
+                code=request.POST.get("uscc", ""),
+                unit_name=request.POST.get("unit_name", ""),
+                reason=request.POST.get("reason", ""),
+                by=request.user,
+                ip=client_ip(request),
+            )
+        except DomainError as exc:
+            errors = exc.field_errors or {"uscc": exc.message}
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已豁免“{override.unit_name}”的统一社会信用代码{override.uscc}。")
+            return redirect("accounts:uscc_overrides")
+    context = {"overrides": overrides, "data": request.POST, "errors": errors}
+    return render(request, "accounts/uscc_overrides.html", context, status=422 if errors else 200)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sciplan.accounts import uscc
+from sciplan.accounts.services import uscc_accepted
 from sciplan.applications.models import (
     ACADEMIC_CATEGORIES,
     Application,
@@ -150,11 +150,11 @@ def check_application(application: Application, *, at: datetime | None = None) -
     # 6. Codes valid; one active application per lead unit per call; lead is not also a member.
     identity_messages = []
     lead_code = application.lead_unit.uscc
-    if not uscc.is_valid(lead_code) and not application.lead_unit.uscc_override_reason:
+    if not application.lead_unit.uscc_override_reason and not uscc_accepted(lead_code):
         identity_messages.append("牵头单位统一社会信用代码校验不通过。")
     seen: set[str] = set()
     for m in members:
-        if not uscc.is_valid(m.uscc):
+        if not uscc_accepted(m.uscc):
             identity_messages.append(f"成员单位“{m.name}”的统一社会信用代码校验不通过。")
         if m.uscc == lead_code:
             identity_messages.append(f"“{m.name}”是牵头单位，不能同时作为成员单位。")

@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sciplan.accounts.roles import Role
-from sciplan.accounts.validators import validate_mobile, validate_uscc
+from sciplan.accounts.services import clean_uscc
+from sciplan.accounts.validators import validate_mobile
 from sciplan.applications import permissions
 from sciplan.applications.models import (
     Application,
@@ -273,7 +274,7 @@ def _clean_member(data: dict[str, Any], *, partial: bool, instance: Member | Non
             if isinstance(raw, str):
                 raw = raw.strip()
             if name == "uscc":
-                cleaned[name] = validate_uscc(raw or "")
+                cleaned[name] = clean_uscc(raw or "")
             elif name == "contact_mobile" and raw:
                 cleaned[name] = validate_mobile(raw)
             elif name == "in_yueyang":

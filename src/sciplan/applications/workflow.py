@@ -173,6 +173,7 @@ def target_of(application: Application, t: Transition) -> Status:
 class Refusal:
     message: str
     status: int  # 404: may not see it at all; 403: may see, may not act; 409: wrong state or too late
+    code: str = "state"  # the API's error code for a 409: "state", or "deadline_passed" when too late
 
 
 def check(
@@ -206,9 +207,10 @@ def check(
                 return Refusal(
                     f"补正已于{clock.fmt(application.correction_deadline)}截止，服务器时间为{clock.fmt(moment)}。",
                     409,
+                    DeadlinePassed.code,
                 )
     except DeadlinePassed as exc:
-        return Refusal(exc.message, 409)
+        return Refusal(exc.message, 409, exc.code)
     for name in t.guards:
         guard = GUARDS.get(name)
         if guard is None:
@@ -322,5 +324,5 @@ def _error_for(refusal: Refusal) -> Exception:
     if refusal.status == 403:
         return NotAllowed(refusal.message)
     if refusal.status == 409:
-        return Conflict(refusal.message, code="state")
+        return Conflict(refusal.message, code=refusal.code)
     return DomainError(refusal.message, field_errors={"reason": refusal.message})

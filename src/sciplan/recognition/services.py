@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
-from sciplan.accounts.validators import validate_mobile, validate_uscc
+from sciplan.accounts.services import clean_uscc
+from sciplan.accounts.validators import validate_mobile
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Action, Status, transition
 from sciplan.calls.models import Call
@@ -361,7 +362,7 @@ def file_objection(notice: PublicNotice, data: dict[str, Any], *, ip: str | None
         if len(fields["unit_name"]) < 4:
             errors["unit_name"] = "请填写单位全称，匿名异议不予受理。"
         try:
-            fields["unit_uscc"] = validate_uscc(str(data.get("unit_uscc") or ""))
+            fields["unit_uscc"] = clean_uscc(str(data.get("unit_uscc") or ""))
         except DjangoValidationError as exc:
             errors["unit_uscc"] = exc.messages[0]
     else:

@@ -12,7 +12,8 @@ from django.db import transaction
 
 from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
-from sciplan.accounts.validators import validate_phone, validate_uscc
+from sciplan.accounts.services import clean_uscc
+from sciplan.accounts.validators import validate_phone
 from sciplan.calls.models import Industry
 from sciplan.core import audit, filetypes
 from sciplan.core.errors import NotFound, ValidationFailed
@@ -61,7 +62,7 @@ def clean_expert(
     code = str(data.get("organisation_uscc") or "").strip()
     if code:
         try:
-            code = validate_uscc(code) or code
+            code = clean_uscc(code) or code
         except ValidationError as exc:
             errors["organisation_uscc"] = _first_error(exc)
     clean["organisation_uscc"] = code.upper()
