@@ -291,3 +291,28 @@ def test_forms_for_new_data_offer_active_entries_and_what_the_record_already_nam
     assert ("green" in fresh, "green" in existing) == (False, stopped.pk in kept)
     assert dictionaries.newly_chosen_inactive(INDUSTRIES, [stopped.pk]) == ["节能环保"]
     assert dictionaries.newly_chosen_inactive(INDUSTRIES, [stopped.pk], keep=[stopped.pk]) == []
+
+
+def test_registration_neither_offers_nor_accepts_a_deactivated_recommender(client, dictionaries):
+    from sciplan.accounts import services as account_services
+    from sciplan.accounts import uscc
+    from sciplan.core.errors import DomainError
+
+    gone = Recommender.objects.get(code="430603")
+    Recommender.objects.filter(pk=gone.pk).update(active=False)
+    page = client.get("/accounts/register/").content.decode()
+    data = {
+        "unit_name": "岳阳停用推荐单位测试有限公司",
+        "uscc": uscc.build("91430600", "MA4L0T09"),
+        "recommender": gone.pk,
+        "username": "gone_admin",
+        "name": "钱进",
+        "mobile": "13807309997",
+        "password": "Gone-2024-password",
+    }
+
+    with pytest.raises(DomainError) as refused:
+        account_services.register_unit(data)
+
+    assert f'value="{gone.pk}"' not in page
+    assert refused.value.field_errors["recommender"] == "请选择所在县市区或园区。"

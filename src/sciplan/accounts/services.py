@@ -86,7 +86,9 @@ def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
             elif name == "email" and value:
                 validate_email(value)
             elif name == "recommender":
-                value = Recommender.objects.filter(pk=value).first()
+                value = (
+                    Recommender.objects.active().filter(pk=value).first() if str(value).isdigit() else None
+                )
                 if value is None:
                     raise ValidationError("请选择所在县市区或园区。")
             elif name == "kind":

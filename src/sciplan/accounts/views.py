@@ -82,7 +82,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/register.html",
-        {"data": data, "errors": errors, "recommenders": Recommender.objects.all()},
+        {"data": data, "errors": errors, "recommenders": Recommender.objects.active()},
         status=422 if errors else 200,
     )
 
