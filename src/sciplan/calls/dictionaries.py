@@ -13,10 +13,11 @@ Every change is one audit record with the old and the new values.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 
 from sciplan.accounts.roles import Role
@@ -38,7 +39,7 @@ class Kind:
 
     name: str
     label: str
-    model: type[models.Model]
+    model: Any  # Industry or Recommender: both managed by DictionaryQuerySet
     fields: tuple[str, ...]
 
 
@@ -180,7 +181,7 @@ def _clean_recommender(data: dict[str, Any], entry: Recommender | None) -> dict[
         region
         and values["kind"] == RecommenderKind.COUNTY
         and Recommender.objects.filter(kind=RecommenderKind.COUNTY, region_code=region)
-        .exclude(pk=getattr(entry, "pk", None))
+        .exclude(pk__in=[entry.pk] if entry is not None else [])
         .exists()
     ):
         errors["region_code"] = f"行政区划代码{region}已属于另一个县市区。"
@@ -191,7 +192,7 @@ def _clean_recommender(data: dict[str, Any], entry: Recommender | None) -> dict[
     return values
 
 
-CLEANERS = {INDUSTRIES.name: _clean_industry, RECOMMENDERS.name: _clean_recommender}
+CLEANERS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {INDUSTRIES.name: _clean_industry, RECOMMENDERS.name: _clean_recommender}
 
 
 # ---------------------------------------------------------------- writes
