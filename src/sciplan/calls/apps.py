@@ -5,3 +5,9 @@ class CallsConfig(AppConfig):
     name = "sciplan.calls"
     label = "calls"
     verbose_name = "申报批次"
+
+    def ready(self) -> None:
+        from sciplan.accounts.roles import Role
+        from sciplan.core import navigation
+
+        navigation.register("批次设置", "calls:manage_list", roles={Role.BUREAU}, order=15)

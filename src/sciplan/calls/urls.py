@@ -1,10 +1,18 @@
 from django.urls import path
 
-from sciplan.calls import extension_views, views
+from sciplan.calls import extension_views, setup_views, views
 
 app_name = "calls"
 urlpatterns = [
     path("", views.call_list, name="list"),
     path("<int:pk>/", views.call_detail, name="detail"),
     path("extensions/", extension_views.extensions, name="extensions"),
+    path("manage/", setup_views.manage_list, name="manage_list"),
+    path("manage/new/", setup_views.manage_new, name="manage_new"),
+    path("manage/<int:pk>/", setup_views.manage_edit, name="manage_edit"),
+    path("manage/<int:pk>/copy/", setup_views.manage_copy, name="manage_copy"),
+    path("manage/<int:pk>/preview/", setup_views.manage_preview, name="manage_preview"),
+    path(
+        "manage/<int:pk>/<slug:action>/", setup_views.manage_transition, name="manage_transition"
+    ),
 ]
