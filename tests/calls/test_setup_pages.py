@@ -29,7 +29,7 @@ def _form(client: Client, url: str) -> dict:
     from html import unescape
 
     html = client.get(url).content.decode()
-    form = html[html.index("<form method=\"post\" novalidate>"):]
+    form = html[html.index('<form method="post" novalidate>') :]
     data: dict[str, list[str]] = {}
     for tag in re.findall(r"<input[^>]*>", form):
         name = re.search(r'name="([^"]+)"', tag)
@@ -42,7 +42,9 @@ def _form(client: Client, url: str) -> dict:
         data.setdefault(name[1], []).append(value)
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
         data[name] = [unescape(body)]
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"(?![^>]*disabled)[^>]*>(.*?)</select>', form, re.S):
+    for name, body in re.findall(
+        r'<select[^>]*name="([^"]+)"(?![^>]*disabled)[^>]*>(.*?)</select>', form, re.S
+    ):
         chosen = re.search(r'<option value="([^"]*)" selected', body)
         data[name] = [chosen[1] if chosen else ""]
     return data
@@ -109,7 +111,9 @@ def test_edit_saves_rows_added_and_removed_without_script(call_2024, personas):
     data = _form(client, url)
     data["rubric-0-remove"] = ["1"]  # 25 points away …
     n = int(data["rubric-count"][0]) - 1  # … onto the last, blank row
-    data.update({f"rubric-{n}-label": ["新指标"], f"rubric-{n}-max": ["25"], f"rubric-{n}-description": ["说明"]})
+    data.update(
+        {f"rubric-{n}-label": ["新指标"], f"rubric-{n}-max": ["25"], f"rubric-{n}-description": ["说明"]}
+    )
     data["att-2-remove"] = ["1"]
     m = int(data["att-count"][0]) - 1
     data.update({f"att-{m}-kind": ["other"], f"att-{m}-types": ["pdf"], f"att-{m}-max_mb": ["5"]})
@@ -210,14 +214,15 @@ NOT_BUREAU = ("applicant", "applicant_b", "county", "finance", "park", "county_b
 def test_every_set_up_page_is_404_for_everyone_but_the_bureau(call_2024, personas):
     draft = copy_call(call_2024, year=2030, by=personas.bureau)
     urls = ["/calls/manage/", "/calls/manage/new/"] + [
-        f"/calls/manage/{draft.pk}/{suffix}" for suffix in ("", "copy/", "preview/", "publish/", "close/",
-                                                            "archive/")
+        f"/calls/manage/{draft.pk}/{suffix}"
+        for suffix in ("", "copy/", "preview/", "publish/", "close/", "archive/")
     ]
     answers = {}
     for name in NOT_BUREAU:
         client = _client(personas[name])
-        answers[name] = sorted({client.get(u).status_code for u in urls} | {client.post(u).status_code
-                                                                            for u in urls})
+        answers[name] = sorted(
+            {client.get(u).status_code for u in urls} | {client.post(u).status_code for u in urls}
+        )
     bureau = _client(personas.bureau)
 
     assert answers == {name: [404] for name in NOT_BUREAU}
@@ -229,8 +234,10 @@ def test_every_set_up_page_is_404_for_everyone_but_the_bureau(call_2024, persona
 def test_unknown_call_or_step_is_404(personas):
     client = _client(personas.bureau)
 
-    assert [client.get(u).status_code for u in ("/calls/manage/987654/", "/calls/manage/987654/publish/",
-                                                  "/calls/manage/1/reopen/")] == [404, 404, 404]
+    assert [
+        client.get(u).status_code
+        for u in ("/calls/manage/987654/", "/calls/manage/987654/publish/", "/calls/manage/1/reopen/")
+    ] == [404, 404, 404]
 
 
 def test_list_shows_every_call_with_its_state(call_2024, call, personas):

@@ -12,7 +12,5 @@ urlpatterns = [
     path("manage/<int:pk>/", setup_views.manage_edit, name="manage_edit"),
     path("manage/<int:pk>/copy/", setup_views.manage_copy, name="manage_copy"),
     path("manage/<int:pk>/preview/", setup_views.manage_preview, name="manage_preview"),
-    path(
-        "manage/<int:pk>/<slug:action>/", setup_views.manage_transition, name="manage_transition"
-    ),
+    path("manage/<int:pk>/<slug:action>/", setup_views.manage_transition, name="manage_transition"),
 ]
