@@ -9,7 +9,7 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from sciplan.api.schemas import CallDetailOut, CallOut, Id, LocalDateTime, MoneyIn, errors
+from sciplan.api.schemas import CallDetailOut, CallOut, Id, LocalDateTime, MoneyIn, RubricItem, errors
 from sciplan.applications.models import AttachmentKind
 from sciplan.calls import queries
 from sciplan.calls.models import Call, PlatformLevel
@@ -176,10 +176,7 @@ class CallCopyIn(Schema):
     year: SmallInt | None = Field(None, description="新批次年度，默认为原批次年度加一")
 
 
-class RubricItemOut(Schema):
-    code: str
-    label: str
-    max: int = Field(description="分值")
+class RubricItemOut(RubricItem):
     description: str = Field(description="指标说明")
 
 
@@ -197,7 +194,8 @@ class CallSetupOut(CallDetailOut):
     panel_min_size: int
     panel_default_size: int
     attachment_specs: list[AttachmentSpecOut] = Field(description="附件要求")
-    rubric: list[RubricItemOut] = Field(description="评分指标（含说明）")
+    # A list of a subtype (each item with its description): list is invariant for mypy.
+    rubric: list[RubricItemOut] = Field(description="评分指标（含说明）")  # type: ignore[assignment]
 
 
 def _setup_out(call: Call) -> dict:

@@ -199,7 +199,7 @@ def manage_transition(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 def _field_label(name: str) -> str:
     try:
-        return str(Call._meta.get_field(name).verbose_name)
+        return str(getattr(Call._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:  # "state" and other keys that name no single field
         return "批次状态" if name == "state" else name
 
