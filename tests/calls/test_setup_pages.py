@@ -246,3 +246,21 @@ def test_list_shows_every_call_with_its_state(call_2024, call, personas):
     page = _client(personas.bureau).get("/calls/manage/").content.decode()
 
     assert [page.count(s) for s in ("草稿</span>", "已发布</span>", "已结束</span>")] == [1, 1, 1]
+
+
+def test_list_query_count_does_not_grow_with_the_calls(call_2024, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(personas.bureau)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/calls/manage/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for year in (2026, 2027, 2028):
+        copy_call(call_2024, year=year, by=personas.bureau)
+
+    assert count() == few
