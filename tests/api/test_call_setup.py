@@ -157,3 +157,17 @@ def test_a_draft_stays_invisible_through_the_public_operations(call_2024, person
     answers = [sign_in(name).get(f"/calls/{draft}").status_code for name in ("applicant", "county")]
 
     assert answers == [404, 404]
+
+
+def test_state_and_unknown_fields_in_an_update_body_are_ignored(call_2024, personas):
+    bureau = sign_in("bureau")
+    draft = bureau.post(f"/calls/{call_2024.pk}/copy", {}).json()["id"]
+
+    response = bureau.patch(f"/calls/{draft}", {"state": "published", "program": "other", "id": 1})
+
+    assert (response.status_code, response.json()["state"]) == (200, "draft")
+    assert (Call.objects.get(pk=draft).state, Call.objects.get(pk=draft).program) == (
+        CallState.DRAFT,
+        "innovation_consortium",
+    )
+    assert not AuditEvent.objects.filter(event_type="call.update", object_id=str(draft)).exists()
