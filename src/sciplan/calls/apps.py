@@ -11,3 +11,4 @@ class CallsConfig(AppConfig):
         from sciplan.core import navigation
 
         navigation.register("数据字典", "calls:dictionaries", roles={Role.ADMIN}, order=20)
+        navigation.register("批次设置", "calls:manage_list", roles={Role.BUREAU}, order=15)

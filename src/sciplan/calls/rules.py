@@ -19,6 +19,7 @@ THRESHOLD_FIELDS = (
 FROZEN_FIELDS = (*THRESHOLD_FIELDS, "rubric", "attachment_specs", "industries")
 WINDOW_FIELDS = ("opens_at", "closes_at", "recommend_deadline", "paper_deadline", "correction_deadline")
 RUBRIC_TOTAL = 100
+RD_THRESHOLD_LIMIT = 10**10  # what the column (12 digits, 2 decimals) holds
 
 # The attachment kinds applications know (code → label) and the file types each accepts, registered by
 # the applications app at start-up: calls come before applications in the procedure and cannot import it.
@@ -160,6 +161,8 @@ def check_settings(data: dict[str, Any]) -> dict[str, str]:
         errors["panel_default_size"] = f"默认人数不能少于最少人数{low}人。"
     if "rd_threshold" in data and (data["rd_threshold"] is None or data["rd_threshold"] < 0):
         errors["rd_threshold"] = "研发投入门槛不能为负数。"
+    elif "rd_threshold" in data and data["rd_threshold"] >= RD_THRESHOLD_LIMIT:
+        errors["rd_threshold"] = "研发投入门槛过大，请核对（单位：万元）。"
     if "rd_first_year" in data and (data["rd_first_year"] is None or not 2000 <= int(data["rd_first_year"]) <= 2100):
         errors["rd_first_year"] = "请填写研发投入统计起始年度。"
     for name, label in (("agreement_min_years", "合作协议最短期限"), ("cooperation_min_years", "实质性合作最短时长")):
