@@ -51,7 +51,10 @@ def test_window_move_after_opening_needs_reason_and_tells_applicants(complete_ap
 
 def test_rubric_weights_must_add_up_to_100(call_2024, personas):
     draft = copy_call(call_2024, by=personas.bureau)
-    rubric = [{"label": "实力", "max": 60, "description": "说明"}, {"label": "合作", "max": 30, "description": "说明"}]
+    rubric = [
+        {"label": "实力", "max": 60, "description": "说明"},
+        {"label": "合作", "max": 30, "description": "说明"},
+    ]
 
     with pytest.raises(ValidationFailed) as caught:
         update_call(draft, data={"rubric": rubric}, by=personas.bureau)
@@ -78,16 +81,27 @@ def test_states_walk_the_whole_table_with_one_audit_record_each(call_2024, perso
     published = transition_call(draft, CallAction.PUBLISH, by=personas.bureau)
     now = clock.now()
     # Not opened yet (it opens in 2027), so its windows may still be moved back to end the call now.
-    update_call(published, data={"opens_at": now - timedelta(days=10), "closes_at": now - timedelta(hours=1)},
-                by=personas.bureau)
+    update_call(
+        published,
+        data={"opens_at": now - timedelta(days=10), "closes_at": now - timedelta(hours=1)},
+        by=personas.bureau,
+    )
     closed = transition_call(published, CallAction.CLOSE, by=personas.bureau)
     archived = transition_call(closed, CallAction.ARCHIVE, by=personas.bureau)
 
     events = AuditEvent.objects.filter(object_id=str(draft.pk), event_type__startswith="call.").order_by("id")
-    assert [e.event_type for e in events] == ["call.copy", "call.publish", "call.update", "call.close",
-                                              "call.archive"]
+    assert [e.event_type for e in events] == [
+        "call.copy",
+        "call.publish",
+        "call.update",
+        "call.close",
+        "call.archive",
+    ]
     assert [e.detail["changes"]["state"]["new"] for e in events if "state" in e.detail["changes"]] == [
-        CallState.PUBLISHED, CallState.CLOSED, CallState.ARCHIVED]
+        CallState.PUBLISHED,
+        CallState.CLOSED,
+        CallState.ARCHIVED,
+    ]
     assert archived.state == CallState.ARCHIVED
     with pytest.raises(Conflict):
         update_call(archived, data={"title": "改名"}, by=personas.bureau)
@@ -104,4 +118,31 @@ def test_required_attachments_follow_the_attachment_specs(call_2024, personas):
 
     draft.refresh_from_db()
     assert (call_2024.required_attachments, draft.required_attachments) == (
-        ["financial_evidence", "charter", "commitment"], ["charter"])
+        ["financial_evidence", "charter", "commitment"],
+        ["charter"],
+    )
+
+
+def test_a_deactivated_entry_stays_on_its_call_but_is_not_chosen_anew_or_copied(call_2024, personas):
+    from sciplan.calls.models import Industry, Recommender
+
+    copy = copy_call(call_2024, by=personas.bureau)
+    kept = copy.industries.first()
+    Industry.objects.filter(pk=kept.pk).update(active=False)
+    dropped = (
+        Recommender.objects.exclude(pk__in=copy.recommenders.values("pk")).first()
+        or Recommender.objects.first()
+    )
+    copy.recommenders.remove(dropped)
+    Recommender.objects.filter(pk=dropped.pk).update(active=False)
+    industries = sorted(copy.industries.values_list("pk", flat=True))
+    recommenders = sorted(copy.recommenders.values_list("pk", flat=True))
+
+    update_call(copy, data={"industries": industries, "title": "保留已选的停用产业"}, by=personas.bureau)
+    with pytest.raises(ValidationFailed) as refused:
+        update_call(copy, data={"recommenders": [*recommenders, dropped.pk]}, by=personas.bureau)
+    second = copy_call(copy, by=personas.bureau)
+
+    assert kept.pk in copy.industries.values_list("pk", flat=True)
+    assert "已停用" in refused.value.field_errors["recommenders"]
+    assert kept.pk not in second.industries.values_list("pk", flat=True)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sciplan.accounts.roles import Role
-from sciplan.calls import rules
+from sciplan.calls import dictionaries, rules
 from sciplan.calls.deadlines import base_deadline
 from sciplan.calls.models import Call, CallState, Extension, Industry, Recommender, Stage
 from sciplan.core import audit, clock, notifications
@@ -109,6 +109,7 @@ SCALAR_FIELDS = (
 )
 LIST_FIELDS = ("rubric", "attachment_specs")
 RELATION_FIELDS = {"industries": Industry, "recommenders": Recommender}
+DICTIONARY_KINDS = {"industries": dictionaries.INDUSTRIES, "recommenders": dictionaries.RECOMMENDERS}
 EDITABLE_FIELDS = (*SCALAR_FIELDS, *LIST_FIELDS, *RELATION_FIELDS)
 
 
@@ -163,8 +164,13 @@ def _aware(value: Any) -> Any:
     return value
 
 
-def _clean(data: dict[str, Any], merged: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Check the merged (current + changed) values; return the cleaned changes and field errors."""
+def _clean(
+    data: dict[str, Any], merged: dict[str, Any], keep: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check the merged (current + changed) values; return the cleaned changes and field errors.
+
+    ``keep``: the entries the call already names — a deactivated dictionary entry may stay on the call
+    it was chosen for, but cannot be chosen anew."""
     errors = rules.check_settings({k: merged[k] for k in merged if k in data or k in ("panel_min_size",)})
     errors.update(rules.check_windows(merged))
     clean = {k: _aware(v) for k, v in data.items() if k in SCALAR_FIELDS}
@@ -183,8 +189,13 @@ def _clean(data: dict[str, Any], merged: dict[str, Any]) -> tuple[dict[str, Any]
     for name, model in RELATION_FIELDS.items():
         if name in data:
             ids = sorted({int(i) for i in data[name] or []})
+            inactive = dictionaries.newly_chosen_inactive(
+                DICTIONARY_KINDS[name], ids, keep=(keep or {}).get(name, ())
+            )
             if len(ids) != model.objects.filter(pk__in=ids).count():
                 errors[name] = "所选项目中有不存在的条目，请刷新页面后重新选择。"
+            elif inactive:
+                errors[name] = f"“{'、'.join(inactive)}”已停用，不能再选入批次。"
             elif not ids:
                 errors[name] = "请至少选择一项。" if name == "industries" else "请至少选择一个推荐单位。"
             clean[name] = ids
@@ -248,6 +259,8 @@ def copy_call(source: Call, *, by, year: int | None = None, ip: str | None = Non
     values["rd_first_year"] = source.rd_first_year + years
     for name in rules.WINDOW_FIELDS:
         values[name] = _shift_year(values[name], years)
+    for name, model in RELATION_FIELDS.items():  # entries deactivated since are not carried over
+        values[name] = list(model.objects.active().filter(pk__in=values[name]).values_list("pk", flat=True))
     return _new_draft(values, event="call.copy", by=by, ip=ip, source=source.pk)
 
 
@@ -263,9 +276,11 @@ def _tell_applicants(call: Call, moved: dict[str, dict], reason: str) -> None:
 
     labels = {name: str(Call._meta.get_field(name).verbose_name) for name in moved}
     lines = [f"{labels[k]}：由{_show(v['old'])}调整为{_show(v['new'])}" for k, v in moved.items()]
-    users = get_user_model().objects.filter(
-        role=Role.APPLICANT, unit__applications__call=call, is_active=True
-    ).distinct()
+    users = (
+        get_user_model()
+        .objects.filter(role=Role.APPLICANT, unit__applications__call=call, is_active=True)
+        .distinct()
+    )
     notifications.notify(
         list(users),
         subject=f"{call.title}时间节点调整",
@@ -298,7 +313,7 @@ def update_call(call: Call, *, data: dict[str, Any], by, reason: str = "", ip: s
     data = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     before = _current(locked)
     merged = {**before, **{k: _aware(v) for k, v in data.items()}}
-    clean, errors = _clean(data, merged)
+    clean, errors = _clean(data, merged, keep=before)
     changes = {k: {"old": before[k], "new": v} for k, v in clean.items() if before[k] != v}
     opened = locked.has_opened(clock.now())
     if opened:
@@ -370,6 +385,10 @@ def transition_call(call: Call, action: str, *, by, ip: str | None = None) -> Ca
     locked.state = step.to
     locked.save(update_fields=["state"])
     audit.record(
-        f"call.{action}", actor=by, obj=locked, ip=ip, detail={"changes": {"state": {"old": old, "new": step.to}}}
+        f"call.{action}",
+        actor=by,
+        obj=locked,
+        ip=ip,
+        detail={"changes": {"state": {"old": old, "new": step.to}}},
     )
     return locked

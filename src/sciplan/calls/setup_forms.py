@@ -103,7 +103,7 @@ def defaults(now: datetime) -> dict[str, Any]:
     values["industries"] = [
         str(pk) for pk in Industry.objects.filter(active=True).values_list("pk", flat=True)
     ]
-    values["recommenders"] = [str(pk) for pk in Recommender.objects.values_list("pk", flat=True)]
+    values["recommenders"] = [str(pk) for pk in Recommender.objects.active().values_list("pk", flat=True)]
     return values
 
 

@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from sciplan.accounts.roles import Role
-from sciplan.calls import rules, setup_forms
-from sciplan.calls.models import Call, CallState, Industry, PlatformLevel, Recommender
+from sciplan.calls import dictionaries, rules, setup_forms
+from sciplan.calls.models import Call, CallState, PlatformLevel
 from sciplan.calls.services import (
     TABLE,
     CallAction,
@@ -74,6 +74,10 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     return render(request, "calls/manage_list.html", {"rows": rows})
 
 
+def _named(call: Call | None, name: str) -> list[int]:
+    return list(getattr(call, name).values_list("pk", flat=True)) if call and call.pk else []
+
+
 def _form_context(call: Call | None, shown: dict, errors: dict, *, frozen: bool, add: str = "") -> dict:
     rows = setup_forms.rows_for_display(shown, errors, add=add)
     return {
@@ -84,8 +88,9 @@ def _form_context(call: Call | None, shown: dict, errors: dict, *, frozen: bool,
         "rubric_rows": rows["rubric"],
         "attachment_rows": rows["attachments"],
         "rubric_total": setup_forms.rubric_total(rows["rubric"]),
-        "industries": Industry.objects.filter(active=True) if not frozen else Industry.objects.all(),
-        "recommenders": Recommender.objects.all(),
+        # Active entries, plus any the call already names (a deactivated one stays where it was chosen).
+        "industries": dictionaries.offered(dictionaries.INDUSTRIES, keep=_named(call, "industries")),
+        "recommenders": dictionaries.offered(dictionaries.RECOMMENDERS, keep=_named(call, "recommenders")),
         "platform_levels": PlatformLevel.choices,
         "attachment_kinds": sorted(rules.attachment_kinds().items()),
         "file_types": list(filetypes.LABELS.items()),
