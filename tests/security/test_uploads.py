@@ -14,13 +14,14 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from sciplan.api.auth import issue_token
+from sciplan.applications.demo import sample_pdf
 from sciplan.applications.models import Attachment
 from sciplan.core import filetypes, storage
 from sciplan.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_pdf()
 
 
 def _api(user) -> Client:
