@@ -73,9 +73,10 @@ def save_private(fileobj: IO[bytes], *, prefix: str, extension: str) -> str:
 # row names. ``files_with_rows()`` is the one pattern for that: it opens the transaction, the files are
 # written inside it with ``store_in_transaction()``, and when the transaction has ended (committed or
 # not) every file written in it that no committed row names is removed. Django 5.2 has no on-rollback
-# hook, so the guard asks the outcome directly: a file registered with ``transaction.on_commit`` ran its
-# callback (committed, and its savepoint was not rolled back), else the database is asked whether a row
-# names the key. Only when the database cannot answer after a failure is the file presumed orphaned.
+# hook, so the guard asks the outcome directly: after the transaction has ended the database is asked
+# which of the keys a row names (savepoints rolled back inside and a failed COMMIT both show as "none").
+# If the database cannot answer after a failure, a file is kept only if its ``transaction.on_commit``
+# callback ran, which proves the commit.
 
 
 class _Scope:
@@ -100,16 +101,16 @@ def _named_by_a_row(keys: list[str]) -> set[str]:
 def _remove_orphans(scope: _Scope, *, failed: bool) -> None:
     import logging
 
-    keys = [key for key in scope.written if key not in scope.kept]
+    keys = list(scope.written)
     if not keys:
         return
     try:
         named = _named_by_a_row(keys)
     except Exception:
-        # The database cannot say. After a failure the commit did not happen (or cannot be known to
-        # have): remove. After a success every key would be in ``kept``; keep what is unsure.
+        # The database cannot say. After a failure, only a file whose commit callback ran can have a
+        # row; after a success, keep what is unsure.
         logging.getLogger("sciplan.storage").exception("could not check stored files against rows")
-        named = set() if failed else set(keys)
+        named = set(scope.kept) if failed else set(keys)
     for key in keys:
         if key not in named:
             try:
