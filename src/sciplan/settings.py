@@ -178,8 +178,21 @@ LOGOUT_REDIRECT_URL = "core:home"
 
 AXES_FAILURE_LIMIT = env_int("SCIPLAN_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("SCIPLAN_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address", "user_agent"]]
+# A lockout holds one account at one client address: guessing a password from an address stops after
+# AXES_FAILURE_LIMIT failures, while the same account signs in from any other address, so nobody can shut
+# a named person out from elsewhere (docs/security.md, "Sign-in lockout"). Guessing across many names from
+# one address meets the address limit below; the address is core.http.client_ip, the one decision.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "sciplan.core.http.client_ip"
 AXES_RESET_ON_SUCCESS = True
+# Failed sign-ins from one address, whatever the names, before that address alone waits out the window.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("SCIPLAN_LOGIN_ADDRESS_FAILURES", 20)
+LOGIN_ADDRESS_WINDOW_SECONDS = env_int("SCIPLAN_LOGIN_ADDRESS_WINDOW_SECONDS", 900)
+# The proxies in front of the application: only a peer in SCIPLAN_FORWARDED_ALLOW_IPS (the list gunicorn is
+# given too; addresses or networks, "*" for any) has its X-Forwarded-For read, and the client is the entry
+# SCIPLAN_TRUSTED_PROXY_COUNT places from the right (0: never read the header). See core.http.client_ip.
+FORWARDED_ALLOW_IPS = env_list("SCIPLAN_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
+TRUSTED_PROXY_COUNT = env_int("SCIPLAN_TRUSTED_PROXY_COUNT", 1)
 AXES_LOCKOUT_CALLABLE = "sciplan.accounts.views.lockout_response"
 AXES_VERBOSE = False
 

@@ -88,3 +88,89 @@ def test_deleting_a_never_submitted_file_removes_it(
 
     assert not Attachment.objects.filter(pk=attachment.pk).exists()
     assert not storage.private_storage().exists(key)
+
+
+# --- STANDARDS F28: no outcome leaves a file without a row ----------------------------------------
+
+
+def _files_on_disk(settings) -> set[str]:
+    root = settings.PRIVATE_STORAGE_ROOT
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def _orphans(settings) -> set[str]:
+    named = set()
+    for model in storage.stored_file_models():
+        named.update(model.objects.values_list("storage_key", flat=True))
+    return _files_on_disk(settings) - named
+
+
+def _fail_commit():
+    from unittest import mock
+
+    from django.db import DatabaseError, connection
+
+    return mock.patch.object(connection, "commit", side_effect=DatabaseError("connection lost at COMMIT"))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "step",
+    ["create", "audit", "version_bump", "commit"],
+)
+def test_a_failure_at_any_step_of_an_upload_leaves_no_orphan_file(
+    complete_application, personas, settings, step
+):
+    from unittest import mock
+
+    from django.db import DatabaseError
+
+    before = Attachment.objects.count()
+    assert _orphans(settings) == set()
+    patches = {
+        "create": mock.patch.object(Attachment.objects, "create", side_effect=DatabaseError("insert failed")),
+        "audit": mock.patch(
+            "sciplan.applications.services.audit.record", side_effect=DatabaseError("audit write failed")
+        ),
+        "version_bump": mock.patch(
+            "sciplan.applications.services._bump", side_effect=DatabaseError("version bump failed")
+        ),
+        "commit": _fail_commit(),
+    }
+    written = []
+    real_save = storage.save_private
+
+    def spy(*args, **kwargs):
+        written.append(real_save(*args, **kwargs))
+        return written[-1]
+
+    with (
+        mock.patch("sciplan.core.storage.save_private", side_effect=spy),
+        patches[step],
+        pytest.raises(DatabaseError),
+    ):
+        upload(complete_application, personas.applicant, sample_pdf(), "失败.pdf")
+
+    assert len(written) == 1  # the file was really written before the failure
+    assert Attachment.objects.count() == before
+    assert _orphans(settings) == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_upload_keeps_its_file(complete_application, personas, settings):
+    attachment = upload(complete_application, personas.applicant, sample_pdf(), "成功.pdf")
+
+    assert attachment.storage_key in _files_on_disk(settings)
+    assert _orphans(settings) == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_letter_whose_commit_fails_leaves_no_file(call, personas, settings):
+    from django.db import DatabaseError
+
+    from sciplan.recommendations.services import upload_letter
+
+    with _fail_commit(), pytest.raises(DatabaseError):
+        upload_letter(call, fileobj=io.BytesIO(sample_pdf()), filename="推荐函.pdf", by=personas.county)
+
+    assert _orphans(settings) == set()

@@ -14,13 +14,14 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from sciplan.api.auth import issue_token
+from sciplan.applications.demo import sample_pdf
 from sciplan.applications.models import Attachment
 from sciplan.core import filetypes, storage
 from sciplan.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_pdf()
 
 
 def _api(user) -> Client:
@@ -79,14 +80,16 @@ def test_zip_bomb_docx_is_refused_before_inflating(complete_application, persona
     assert "压缩炸弹" in response.json()["errors"]["file"]
 
 
-def test_sniff_reads_the_central_directory_only(monkeypatch):
+def test_declared_sizes_over_the_cap_are_refused_before_inflating(monkeypatch):
+    """An archive that admits to a bomb costs nothing; one that hides it is inflated with a cap below."""
     bomb = _docx_with({"xl/huge.xml": b"A" * (30 * 1024 * 1024)})
-    opened = []
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: opened.append(a) or None)
+    inflated = []
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: inflated.append(a) or None)
+    monkeypatch.setattr(filetypes, "_inflated_size", lambda *a: inflated.append(a) or 0)
 
     with pytest.raises(filetypes.FileTypeError):
         filetypes.sniff(io.BytesIO(bomb))
-    assert opened == []
+    assert inflated == []
 
 
 def test_oversized_file_is_refused(complete_application, personas, settings):
@@ -189,3 +192,119 @@ def test_clean_filename_strips_paths_and_controls():
     assert storage.clean_filename("../../a\x00b.pdf") == "a_b.pdf"
     assert storage.clean_filename("C:\\x\\y.pdf") == "y.pdf"
     assert storage.clean_filename("") == "file"
+
+
+# --- item: real inflated bytes, PDF structure, named audit rows --------------------------------------
+
+
+def _lying_docx(real_bytes: int, declared: int) -> bytes:
+    """A DOCX whose media part declares ``declared`` bytes but inflates to ``real_bytes``."""
+    name = b"word/media/image1.bin"
+    data = bytearray(_docx_with({name.decode(): b"\0" * real_bytes}))
+    # Local header of the part: uncompressed size at offset 22; central entry: at offset 24.
+    local = data.find(name) - 30
+    assert data[local : local + 4] == b"PK\x03\x04"
+    data[local + 22 : local + 26] = declared.to_bytes(4, "little")
+    central = data.rfind(name) - 46
+    assert data[central : central + 4] == b"PK\x01\x02"
+    data[central + 24 : central + 28] = declared.to_bytes(4, "little")
+    return bytes(data)
+
+
+def test_a_docx_declaring_small_sizes_that_inflates_large_is_refused(complete_application, personas):
+    bomb = _lying_docx(real_bytes=40 * 1024 * 1024, declared=2048)
+    archive = zipfile.ZipFile(io.BytesIO(bomb))
+    assert sum(i.file_size for i in archive.infolist()) < 10_000  # what the archive claims
+    assert len(bomb) < 200 * 1024
+
+    response = _upload(_api(personas.applicant), complete_application, bomb, "章程.docx", kind="charter")
+
+    assert response.status_code == 422
+    assert "压缩炸弹" in response.json()["errors"]["file"]
+    assert not Attachment.objects.filter(original_name="章程.docx").exists()
+
+
+def test_a_docx_whose_declared_size_is_wrong_is_refused_even_when_small():
+    forged = _lying_docx(real_bytes=5000, declared=100)
+
+    with pytest.raises(filetypes.FileTypeError):
+        filetypes.sniff(io.BytesIO(forged))
+
+
+def test_the_inflation_check_stops_at_its_cap(monkeypatch):
+    """Counting is bounded: a part is inflated only up to the remaining budget, never in full."""
+    monkeypatch.setattr(filetypes, "ZIP_RATIO_FLOOR", 1024 * 1024)
+    monkeypatch.setattr(filetypes, "ZIP_MAX_RATIO", 1)
+    bomb = _lying_docx(real_bytes=50 * 1024 * 1024, declared=10)
+    seen = []
+    real = filetypes._inflated_size
+
+    def counting(fileobj, info, budget):
+        size = real(fileobj, info, budget)
+        seen.append(size)
+        return size
+
+    monkeypatch.setattr(filetypes, "_inflated_size", counting)
+    with pytest.raises(filetypes.FileTypeError):
+        filetypes.sniff(io.BytesIO(bomb))
+    assert seen and max(seen) <= 1024 * 1024 + 1  # stopped at the cap, not at the real 50 MB
+
+
+def test_a_real_docx_is_accepted(complete_application, personas):
+    response = _upload(
+        _api(personas.applicant),
+        complete_application,
+        _docx_with({"word/styles.xml": "<w:styles/>" * 50}),
+        "章程.docx",
+        kind="charter",
+    )
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("content", "label"),
+    [
+        (b"%PDF-<html><script>alert(1)</script></html>", "markup after the magic"),
+        (
+            sample_pdf() + b"\n<html><body><script>alert(document.cookie)</script></body></html>\n",
+            "page appended",
+        ),
+        (b"%PDF-1.4\n<!DOCTYPE html><title>x</title>\n%%EOF\n", "a page in PDF clothing"),
+        (b"%PDF-1.7\nthis is no PDF at all\n%%EOF\n", "no PDF structure"),
+    ],
+)
+def test_a_file_that_is_not_structurally_a_pdf_is_refused(complete_application, personas, content, label):
+    response = _upload(_api(personas.applicant), complete_application, content, "恶意.pdf")
+
+    assert response.status_code == 422, label
+    assert "PDF" in response.json()["errors"]["file"]
+    assert not Attachment.objects.filter(original_name="恶意.pdf").exists()
+
+
+def test_a_refused_file_is_audited_with_its_name(complete_application, personas):
+    _upload(_api(personas.applicant), complete_application, b"%PDF-<html><script>", "恶意.pdf")
+
+    event = AuditEvent.objects.filter(event_type="attachment.refused").latest("id")
+    assert (event.actor_id, event.outcome, event.object_id) == (
+        personas.applicant.pk,
+        "refused",
+        str(complete_application.pk),
+    )
+    assert event.detail["name"] == "恶意.pdf"
+    assert "PDF" in event.detail["reason"]
+
+
+def test_a_tampered_file_is_audited_with_the_attachment_named(complete_application, personas, settings):
+    client = Client()
+    client.force_login(personas.applicant)
+    created = _upload(_api(personas.applicant), complete_application, PDF, "原件.pdf").json()
+    attachment = Attachment.objects.get(pk=created["id"])
+    (settings.PRIVATE_STORAGE_ROOT / attachment.storage_key).write_bytes(PDF + b"% changed\n")
+
+    assert client.get(f"/applications/files/{attachment.pk}/download/").status_code == 409
+
+    event = AuditEvent.objects.filter(event_type="file.tampered").latest("id")
+    assert event.object_id == str(attachment.pk)
+    assert event.detail["name"] == "原件.pdf"
+    assert event.detail["file"] == f"applications.attachment#{attachment.pk}"

@@ -149,6 +149,10 @@ class SetPasswordView(PasswordResetConfirmView):
         user = form.user
         user.password_changed_at = clock.now()
         user.save(update_fields=["password_changed_at"])
+        # Whoever holds the one-time link is the account's owner: a lockout of the account ends here.
+        from axes.utils import reset
+
+        reset(username=user.get_username())
         audit.record("user.password_set", actor=user, obj=user, ip=client_ip(self.request))
         messages.success(self.request, "密码已设置，请用新密码登录。")
         return response

@@ -7,6 +7,7 @@ keep it alive). Module-level functions live as long as the module, and ``weak=Fa
 
 from __future__ import annotations
 
+import logging
 import time
 
 from sciplan.core import audit
@@ -31,6 +32,12 @@ def on_logout(sender, request, user, **kwargs):
 
 
 def on_failure(sender, credentials, request=None, **kwargs):
+    from sciplan.core import ratelimit
+
+    try:
+        ratelimit.record_sign_in_failure(request)
+    except Exception:  # the limiter's check fails closed; the failure itself is still audited
+        logging.getLogger("sciplan.security").exception("could not count a failed sign-in")
     audit.record(
         "auth.login_failed",
         outcome="failed",

@@ -301,7 +301,10 @@ def unlock(*, by, username: str = "", ip_address: str = "", ip: str | None = Non
     if username:
         count += reset(username=username)
     if ip_address:
+        from sciplan.core.ratelimit import clear_sign_in_failures
+
         count += reset(ip=ip_address)
+        clear_sign_in_failures(ip_address)
     audit.record(
         "user.unlock", actor=by, ip=ip, detail={"username": username, "ip": ip_address, "attempts": count}
     )

@@ -58,12 +58,40 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def lockout_response(request, *args, **kwargs) -> HttpResponse:
-    """Shown when too many sign-in failures locked the account or source (STANDARDS A2)."""
-    from django.conf import settings
+    """Shown when too many sign-in failures locked an account at this address (STANDARDS A2).
 
-    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
-    response = render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(minutes * 60)
+    The lock holds one account at one client address (settings ``AXES_LOCKOUT_PARAMETERS``): the page
+    says when it lifts, that other networks are not affected, and who can lift it sooner.
+    """
+    from datetime import timedelta
+
+    from axes.helpers import get_client_username, get_cool_off
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    from sciplan.core import authority, clock
+
+    credentials = kwargs.get("credentials") or (args[-1] if args and isinstance(args[-1], dict) else None)
+    cool_off = get_cool_off(request) or timedelta(minutes=15)
+    username = get_client_username(request, credentials) or ""
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=client_ip(request))
+        .order_by("-attempt_time")
+        .first()
+        if username
+        else None
+    )
+    now = clock.now()
+    retry_at = max((attempt.attempt_time if attempt else now) + cool_off, now + timedelta(seconds=1))
+    seconds = max(int((retry_at - now).total_seconds()), 1)
+    context = {
+        "minutes": max(round(cool_off.total_seconds() / 60), 1),
+        "retry_at": timezone.localtime(retry_at),
+        "wait_minutes": max((seconds + 59) // 60, 1),
+        "issuer": authority.current(),
+    }
+    response = render(request, "accounts/locked.html", context, status=429)
+    response["Retry-After"] = str(seconds)
     return response
 
 

@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -507,8 +507,9 @@ def upload_attachment(
 ) -> Attachment:
     """Check the file by its content, store it under a generated key, record its SHA-256.
 
-    The file is written before the row; if the row cannot be written the file is removed again, so a
-    failure leaves neither half (STANDARDS F28). Uploads are not deadline-gated: only submit is.
+    The file is written inside ``storage.files_with_rows()``: a failure at any step — the row, the audit
+    record, the version bump or the commit — removes it again, so no outcome leaves a file without a
+    row (STANDARDS F28). Uploads are not deadline-gated: only submit is.
     """
     if kind not in AttachmentKind.values:
         raise ValidationFailed("请选择附件类型。", field_errors={"kind": "请选择附件类型。"})
@@ -524,11 +525,11 @@ def upload_attachment(
     try:
         detected = filetypes.sniff(fileobj)
     except filetypes.FileTypeError as exc:
-        raise ValidationFailed(str(exc), field_errors={"file": str(exc)}) from None
+        _refuse_file(application, by=by, kind=kind, filename=filename, message=str(exc))
     if detected not in allowed:
         message = f"“{AttachmentKind(kind).label}”只接受{filetypes.describe(allowed)}文件；所选文件的内容不是这些格式。"
-        raise ValidationFailed(message, field_errors={"file": message})
-    with transaction.atomic():
+        _refuse_file(application, by=by, kind=kind, filename=filename, message=message, detected=detected)
+    with storage.files_with_rows():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         _ensure_editable(locked, by)
         if (
@@ -551,33 +552,46 @@ def upload_attachment(
                 "平台证书须对应一个研发平台。", field_errors={"platform": "请选择研发平台。"}
             )
         digest = storage.sha256_of(fileobj)
-        key = storage.save_private(
+        key = storage.store_in_transaction(
             fileobj, prefix=f"applications/{locked.pk}", extension=filetypes.EXTENSIONS[detected]
         )
-        try:
-            attachment = Attachment.objects.create(
-                application=locked,
-                member=member,
-                platform=platform,
-                kind=kind,
-                original_name=storage.clean_filename(filename),
-                storage_key=key,
-                content_kind=detected,
-                size=size,
-                sha256=digest,
-                uploaded_by=by,
-            )
-            audit.record(
-                "attachment.upload",
-                actor=by,
-                obj=attachment,
-                detail={"application": locked.pk, "sha256": digest},
-            )
-        except Exception:
-            storage.delete_private(key)
-            raise
+        attachment = Attachment.objects.create(
+            application=locked,
+            member=member,
+            platform=platform,
+            kind=kind,
+            original_name=storage.clean_filename(filename),
+            storage_key=key,
+            content_kind=detected,
+            size=size,
+            sha256=digest,
+            uploaded_by=by,
+        )
+        audit.record(
+            "attachment.upload",
+            actor=by,
+            obj=attachment,
+            detail={"application": locked.pk, "sha256": digest},
+        )
         _bump(locked)
     return attachment
+
+
+def _refuse_file(application, *, by, kind: str, filename: str, message: str, detected=None) -> NoReturn:
+    """A file refused by its content is audited with the name it was offered as (STANDARDS D18, E22)."""
+    audit.record(
+        "attachment.refused",
+        actor=by,
+        obj=application,
+        outcome="refused",
+        detail={
+            "name": storage.clean_filename(filename),
+            "kind": kind,
+            "content": detected or "",
+            "reason": message,
+        },
+    )
+    raise ValidationFailed(message, field_errors={"file": message})
 
 
 def _remove_attachment(attachment: Attachment) -> None:

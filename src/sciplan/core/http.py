@@ -2,16 +2,71 @@
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
 from django.http import HttpRequest
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _address(value: str) -> str | None:
+    """A bare, normalised IP address from a header entry or REMOTE_ADDR, else ``None``."""
+    value = (value or "").strip().strip('"')
+    if value.startswith("[") and "]" in value:  # [2001:db8::1]:4711
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # 203.0.113.7:4711
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _networks(allowed: tuple[str, ...]) -> tuple[Network, ...] | None:
+    """The proxies whose X-Forwarded-For is believed; ``None`` means every peer (``*``)."""
+    if "*" in allowed:
+        return None
+    networks = []
+    for item in allowed:
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(networks)
+
+
+def _trusted_proxy(address: str) -> bool:
+    networks = _networks(tuple(getattr(settings, "FORWARDED_ALLOW_IPS", ())))
+    if networks is None:
+        return True
+    ip = ipaddress.ip_address(address)
+    return any(ip in network for network in networks)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the reverse proxy the real address is the first X-Forwarded-For entry, which only the proxy
-    # sets; REMOTE_ADDR is used when there is no proxy (the embedded default).
+    """The address of the client, the one place that decides it (audit, lockout, rate limits).
+
+    ``REMOTE_ADDR`` is the peer that opened the connection. Only when that peer is a configured proxy
+    (``SCIPLAN_FORWARDED_ALLOW_IPS``, the same list gunicorn is given) is ``X-Forwarded-For`` read, and
+    then not its first entry, which the client writes as it likes, but the entry the outermost of
+    ``SCIPLAN_TRUSTED_PROXY_COUNT`` proxies appended: each proxy appends the address it saw, so the
+    client is that many entries from the right. A header from any other peer, a chain shorter than the
+    proxy count, or an entry that is not an address changes nothing: the peer's address is used.
+    """
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if peer is None or count <= 0 or not _trusted_proxy(peer):
+        return peer
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    if not forwarded:
+        return peer
+    hops = [entry for entry in forwarded.split(",")]
+    if len(hops) < count:
+        return peer
+    return _address(hops[-count]) or peer
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -366,6 +366,10 @@ class RateLimitMiddleware:
         except Exception:
             logger.exception("rate-limit rule lookup failed; refusing %s", request.path)
             return ratelimit.refused(request)
+        if request.method == "POST" and name in ratelimit.SIGN_IN_ROUTES:
+            answer = ratelimit.check_sign_in(request)
+            if answer is not None:
+                return answer
         if rule is None:
             return None
         return ratelimit.check(request, rule, rule.pattern)

@@ -6,6 +6,12 @@ route pattern is matched (shell-style) against ``core.http.route_name`` — ``ac
 without touching their views. ``key`` is ``ip`` or ``user`` (the signed-in user, else the address).
 A limited request gets 429 with ``Retry-After`` (STANDARDS I39, SPEC §14). A failure of the limiter
 itself refuses the request (fail closed, STANDARDS B12).
+
+Failed sign-ins are counted per client address as well, whatever names they try
+(``LOGIN_ADDRESS_FAILURE_LIMIT`` in ``LOGIN_ADDRESS_WINDOW_SECONDS``): beyond it that address alone is
+answered 429 on the sign-in routes until its window ends, every other address signs in as before. The
+address is always ``core.http.client_ip``, so a rotated ``X-Forwarded-For`` from a peer that is not a
+configured proxy is the same address every time.
 """
 
 from __future__ import annotations
@@ -63,6 +69,60 @@ def hit(bucket: str, *, limit: int, window: int) -> int | None:
     if count > limit:
         return max(start + window - now, 1)
     return None
+
+
+def _window(window: int) -> tuple[int, int]:
+    now = int(time.time())
+    return now, now - now % window
+
+
+SIGN_IN_ROUTES = ("accounts:login", "api:auth_token_create")
+
+
+def _sign_in_key(address: str, start: int) -> str:
+    return f"rl:signin-failures:ip{address}:{start}"
+
+
+def record_sign_in_failure(request: HttpRequest | None) -> None:
+    """Count one failed sign-in against the client's address (called from the auth signal)."""
+    if request is None:
+        return
+    window = settings.LOGIN_ADDRESS_WINDOW_SECONDS
+    _, start = _window(window)
+    key = _sign_in_key(client_ip(request) or "-", start)
+    if not cache.add(key, 1, timeout=window + 1):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout=window + 1)
+
+
+def sign_in_wait(request: HttpRequest) -> int | None:
+    """Seconds this address must wait before trying to sign in again, or ``None``."""
+    window = settings.LOGIN_ADDRESS_WINDOW_SECONDS
+    now, start = _window(window)
+    failures = cache.get(_sign_in_key(client_ip(request) or "-", start), 0)
+    if failures >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+        return max(start + window - now, 1)
+    return None
+
+
+def clear_sign_in_failures(address: str) -> None:
+    """Lift the address limit at once (an administrator's unlock of that address)."""
+    _, start = _window(settings.LOGIN_ADDRESS_WINDOW_SECONDS)
+    cache.delete(_sign_in_key(address, start))
+
+
+def check_sign_in(request: HttpRequest) -> HttpResponse | None:
+    """The address limit on a sign-in attempt; a broken limiter refuses (fail closed)."""
+    try:
+        wait = sign_in_wait(request)
+    except Exception:
+        import logging
+
+        logging.getLogger("sciplan.security").exception("sign-in limiter failed; refusing")
+        return refused(request)
+    return too_many(request, wait) if wait else None
 
 
 def subject(request: HttpRequest, key: str) -> str:

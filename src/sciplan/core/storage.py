@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from typing import IO
 
 from django.conf import settings
@@ -55,10 +56,119 @@ def clean_filename(name: str, *, max_length: int = 120) -> str:
 
 
 def save_private(fileobj: IO[bytes], *, prefix: str, extension: str) -> str:
-    """Store ``fileobj`` under a new random key and return the key."""
+    """Store ``fileobj`` under a new random key and return the key.
+
+    Outside a :func:`files_with_rows` block nothing removes the file if the row naming it is never
+    written; uploads go through :func:`store_in_transaction` instead.
+    """
     key = f"{prefix}/{uuid.uuid4().hex}.{extension}"
     fileobj.seek(0)
     return private_storage().save(key, File(fileobj))
+
+
+# --- files and the rows that name them (STANDARDS F28) -------------------------------------------------
+#
+# A file is written before the row that names it, so a failure at any later step — the row, the audit
+# record, a version bump, the COMMIT itself, or a savepoint rolled back inside — would leave a file no
+# row names. ``files_with_rows()`` is the one pattern for that: it opens the transaction, the files are
+# written inside it with ``store_in_transaction()``, and when the transaction has ended (committed or
+# not) every file written in it that no committed row names is removed. Django 5.2 has no on-rollback
+# hook, so the guard asks the outcome directly: after the transaction has ended the database is asked
+# which of the keys a row names (savepoints rolled back inside and a failed COMMIT both show as "none").
+# If the database cannot answer after a failure, a file is kept only if its ``transaction.on_commit``
+# callback ran, which proves the commit.
+
+
+class _Scope:
+    def __init__(self):
+        self.written: list[str] = []
+        self.kept: set[str] = set()
+
+
+def _scopes() -> list[_Scope]:
+    from django.db import connection
+
+    return connection.__dict__.setdefault("_sciplan_file_scopes", [])
+
+
+def _named_by_a_row(keys: list[str]) -> set[str]:
+    named: set[str] = set()
+    for model in stored_file_models():
+        named.update(model.objects.filter(storage_key__in=keys).values_list("storage_key", flat=True))
+    return named
+
+
+def _remove_orphans(scope: _Scope, *, failed: bool) -> None:
+    import logging
+
+    keys = list(scope.written)
+    if not keys:
+        return
+    try:
+        named = _named_by_a_row(keys)
+    except Exception:
+        # The database cannot say. After a failure, only a file whose commit callback ran can have a
+        # row; after a success, keep what is unsure.
+        logging.getLogger("sciplan.storage").exception("could not check stored files against rows")
+        named = set(scope.kept) if failed else set(keys)
+    for key in keys:
+        if key not in named:
+            try:
+                delete_private(key)
+            except OSError:
+                logging.getLogger("sciplan.storage").exception("could not remove orphan file %s", key)
+
+
+@contextmanager
+def files_with_rows():
+    """``with files_with_rows():`` — a transaction in which files stored with :func:`store_in_transaction`
+    survive only together with a committed row that names them.
+
+    Outermost, it sees the commit and cleans up after it. Nested inside another ``files_with_rows``
+    block, the outer block decides. Nested inside a plain ``transaction.atomic`` (which never tells
+    anyone whether it committed), a failure of this block still removes its files; the outcome of the
+    enclosing transaction is that transaction's owner's to handle, so services open this block outermost.
+    """
+    from django.db import transaction
+
+    stack = _scopes()
+    outermost = not stack
+    plain_outer = outermost and transaction.get_connection().in_atomic_block
+    scope = _Scope() if outermost else stack[0]
+    if outermost:
+        stack.append(scope)
+    mark = len(scope.written)
+    try:
+        with transaction.atomic():
+            yield scope
+    except BaseException:
+        if outermost:
+            stack.pop()
+            _remove_orphans(scope, failed=True)
+        else:
+            # This savepoint was rolled back: its files are orphans whatever the outer block does.
+            own = _Scope()
+            own.written = scope.written[mark:]
+            _remove_orphans(own, failed=True)
+        raise
+    if outermost:
+        stack.pop()
+        if not plain_outer:
+            _remove_orphans(scope, failed=False)
+
+
+def store_in_transaction(fileobj: IO[bytes], *, prefix: str, extension: str) -> str:
+    """Store a file for a row written in the same :func:`files_with_rows` block; return its key."""
+    from django.db import transaction
+
+    stack = _scopes()
+    if not stack:
+        raise RuntimeError("store_in_transaction() must run inside files_with_rows()")
+    scope = stack[0]
+    key = save_private(fileobj, prefix=prefix, extension=extension)
+    scope.written.append(key)
+    transaction.on_commit(lambda: scope.kept.add(key), robust=True)
+    return key
 
 
 def delete_private(key: str) -> None:
@@ -80,6 +190,26 @@ def stored_file_models() -> list:
         for model in apps.get_models()
         if {"storage_key", "sha256"} <= {f.name for f in model._meta.get_fields()}
     ]
+
+
+def stored_row(key: str):
+    """The row that names ``key`` (an attachment, a letter, a photo …), or ``None``."""
+    for model in stored_file_models():
+        row = model.objects.filter(storage_key=key).first()
+        if row is not None:
+            return row
+    return None
+
+
+def describe_stored(row) -> dict:
+    """What an audit row says to name a stored file: its model, id and the name it was uploaded as."""
+    if row is None:
+        return {}
+    detail = {"file": f"{row._meta.label_lower}#{row.pk}"}
+    name = getattr(row, "original_name", "")
+    if name:
+        detail["name"] = name
+    return detail
 
 
 def recorded_sha256(key: str) -> str:
@@ -115,13 +245,14 @@ def check_integrity(key: str, expected_sha256: str, *, actor=None, obj=None, ip:
     except FileNotFoundError:
         actual = "missing"
     if actual != expected_sha256:
+        row = stored_row(key)
         audit.record(
             "file.tampered",
             actor=actor,
-            obj=obj,
+            obj=obj or row,
             ip=ip,
             outcome="refused",
-            detail={"key": key, "expected": expected_sha256, "actual": actual},
+            detail={"key": key, "expected": expected_sha256, "actual": actual, **describe_stored(row)},
         )
         raise TamperedFile()
 

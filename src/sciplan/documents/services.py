@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from io import BytesIO
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from sciplan.accounts.roles import Role
 from sciplan.applications import permissions, queries
@@ -98,16 +98,15 @@ def cached_document(version: ApplicationVersion, kind: str) -> GeneratedDocument
     data = render(version, kind)
     fileobj = BytesIO(data)
     digest = storage.sha256_of(fileobj)
-    key = storage.save_private(
-        fileobj, prefix=f"documents/{version.application_id}", extension=kind.rsplit("_", 1)[1]
-    )
     try:
-        with transaction.atomic():
+        with storage.files_with_rows():
+            key = storage.store_in_transaction(
+                fileobj, prefix=f"documents/{version.application_id}", extension=kind.rsplit("_", 1)[1]
+            )
             return GeneratedDocument.objects.create(
                 version=version, kind=kind, layout=LAYOUT, storage_key=key, sha256=digest, size=len(data)
             )
-    except IntegrityError:
-        storage.delete_private(key)
+    except IntegrityError:  # another request stored it first; this copy was removed with its row
         return GeneratedDocument.objects.get(version=version, kind=kind, layout=LAYOUT)
 
 

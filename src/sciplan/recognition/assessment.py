@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from sciplan.accounts.roles import Role
 from sciplan.applications.workflow import Status
-from sciplan.core import audit, authority, clock
+from sciplan.core import audit, authority, clock, storage
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from sciplan.recognition import calendar
 from sciplan.recognition.models import (
@@ -21,7 +21,7 @@ from sciplan.recognition.models import (
     Recognition,
     StoredFile,
 )
-from sciplan.recognition.services import removing_files_on_failure, revoke, store_upload
+from sciplan.recognition.services import revoke, store_upload
 
 ASSESSMENT_NOTICE_DAYS = 5
 MAX_ATTACHMENTS = 10
@@ -73,7 +73,7 @@ def submit_assessment(
         raise Conflict(f"{year_value}年度的考核材料已提交。", code="state")
     stored: list[StoredFile] = []
     try:
-        with removing_files_on_failure(stored), transaction.atomic():
+        with storage.files_with_rows():
             for fileobj, name in files:
                 stored.append(
                     store_upload(fileobj, name=name, by=by, field="attachments", prefix="assessments")

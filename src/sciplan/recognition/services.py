@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from contextlib import contextmanager
 from datetime import date, time, timedelta
 from typing import IO, Any
 
@@ -76,7 +75,8 @@ def _parse_date(value: Any, field: str, label: str, errors: dict[str, str]) -> d
 
 def store_upload(fileobj: IO[bytes], *, name: str, by, field: str, prefix: str) -> StoredFile:
     """Check a file by its content and keep it privately. The row is written after the file, and the
-    file is removed again if the surrounding transaction fails."""
+    file is removed again unless the surrounding ``storage.files_with_rows()`` block commits the row
+    (STANDARDS F28)."""
     size = getattr(fileobj, "size", None)
     if size is None:
         fileobj.seek(0, 2)
@@ -94,30 +94,15 @@ def store_upload(fileobj: IO[bytes], *, name: str, by, field: str, prefix: str) 
         message = f"文件内容不是允许的格式（{filetypes.describe(ALLOWED_KINDS)}）。"
         raise ValidationFailed(message, field_errors={field: message})
     digest = storage.sha256_of(fileobj)
-    key = storage.save_private(fileobj, prefix=prefix, extension=filetypes.EXTENSIONS[kind])
-    try:
-        return StoredFile.objects.create(
-            original_name=storage.clean_filename(name),
-            storage_key=key,
-            content_kind=kind,
-            size=size,
-            sha256=digest,
-            uploaded_by=by,
-        )
-    except Exception:
-        storage.delete_private(key)
-        raise
-
-
-@contextmanager
-def removing_files_on_failure(files: list[StoredFile]):
-    """Files stored inside a transaction that then fails are removed: no orphan files (STANDARDS F28)."""
-    try:
-        yield
-    except BaseException:
-        for stored in files:
-            storage.delete_private(stored.storage_key)
-        raise
+    key = storage.store_in_transaction(fileobj, prefix=prefix, extension=filetypes.EXTENSIONS[kind])
+    return StoredFile.objects.create(
+        original_name=storage.clean_filename(name),
+        storage_key=key,
+        content_kind=kind,
+        size=size,
+        sha256=digest,
+        uploaded_by=by,
+    )
 
 
 # ---------------------------------------------------------------- calendar
@@ -238,7 +223,7 @@ def propose(
             "所选申报不属于本批次。", field_errors={"applications": "所选申报不属于本批次。"}
         )
     stored: list[StoredFile] = []
-    with removing_files_on_failure(stored), transaction.atomic():
+    with storage.files_with_rows():
         if minutes_file is not None:
             stored.append(
                 store_upload(

@@ -373,38 +373,34 @@ def upload_letter(
         )
         raise ValidationFailed(message, field_errors={"file": message})
     digest = storage.sha256_of(fileobj)
-    key = storage.save_private(
-        fileobj, prefix=f"letters/{call.pk}/{by.recommender_id}", extension=filetypes.EXTENSIONS[detected]
-    )
-    try:
-        with transaction.atomic():
-            _lock_recommender(by.recommender_id)
-            now = clock.now()
-            previous = list(
-                RecommendationLetter.objects.filter(
-                    call=call, recommender_id=by.recommender_id, replaced_at__isnull=True
-                )
+    with storage.files_with_rows():
+        key = storage.store_in_transaction(
+            fileobj, prefix=f"letters/{call.pk}/{by.recommender_id}", extension=filetypes.EXTENSIONS[detected]
+        )
+        _lock_recommender(by.recommender_id)
+        now = clock.now()
+        previous = list(
+            RecommendationLetter.objects.filter(
+                call=call, recommender_id=by.recommender_id, replaced_at__isnull=True
             )
-            RecommendationLetter.objects.filter(pk__in=[p.pk for p in previous]).update(replaced_at=now)
-            letter = RecommendationLetter.objects.create(
-                call=call,
-                recommender_id=by.recommender_id,
-                original_name=storage.clean_filename(filename),
-                storage_key=key,
-                content_kind=detected,
-                size=size,
-                sha256=digest,
-                uploaded_by=by,
-                uploaded_at=now,
-            )
-            audit.record(
-                "recommendation.letter_upload",
-                actor=by,
-                obj=letter,
-                ip=ip,
-                detail={"call": call.pk, "sha256": digest, "replaces": [p.pk for p in previous]},
-            )
-    except Exception:
-        storage.delete_private(key)
-        raise
+        )
+        RecommendationLetter.objects.filter(pk__in=[p.pk for p in previous]).update(replaced_at=now)
+        letter = RecommendationLetter.objects.create(
+            call=call,
+            recommender_id=by.recommender_id,
+            original_name=storage.clean_filename(filename),
+            storage_key=key,
+            content_kind=detected,
+            size=size,
+            sha256=digest,
+            uploaded_by=by,
+            uploaded_at=now,
+        )
+        audit.record(
+            "recommendation.letter_upload",
+            actor=by,
+            obj=letter,
+            ip=ip,
+            detail={"call": call.pk, "sha256": digest, "replaces": [p.pk for p in previous]},
+        )
     return letter

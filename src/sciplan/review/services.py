@@ -296,24 +296,20 @@ def add_visit_file(visit: SiteVisit, *, fileobj: IO[bytes], filename: str, by) -
         )
         raise ValidationFailed(message, field_errors={"file": message})
     digest = storage.sha256_of(fileobj)
-    key = storage.save_private(
-        fileobj, prefix=f"site-visits/{visit.pk}", extension=filetypes.EXTENSIONS[detected]
-    )
-    try:
-        with transaction.atomic():
-            row = SiteVisitFile.objects.create(
-                visit=visit,
-                original_name=storage.clean_filename(filename),
-                storage_key=key,
-                content_kind=detected,
-                size=size,
-                sha256=digest,
-                uploaded_by=by,
-            )
-            audit.record("review.site_visit_file", actor=by, obj=row, detail={"sha256": digest})
-    except Exception:
-        storage.delete_private(key)
-        raise
+    with storage.files_with_rows():
+        key = storage.store_in_transaction(
+            fileobj, prefix=f"site-visits/{visit.pk}", extension=filetypes.EXTENSIONS[detected]
+        )
+        row = SiteVisitFile.objects.create(
+            visit=visit,
+            original_name=storage.clean_filename(filename),
+            storage_key=key,
+            content_kind=detected,
+            size=size,
+            sha256=digest,
+            uploaded_by=by,
+        )
+        audit.record("review.site_visit_file", actor=by, obj=row, detail={"sha256": digest})
     return row
 
 
