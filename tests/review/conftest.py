@@ -1,4 +1,4 @@
-"""Review test helpers: experts with accounts, applications under review, and a signed-in API client."""
+"""Review test helpers: experts (with accounts by default), applications under review, and a signed-in API client."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def make_expert(db):
     counter = {"n": 0}
 
     def make(
-        name="专家", organisation="湖南大学", *, fields=("petrochem",), uscc="", user=False, active=True
+        name="专家", organisation="湖南大学", *, fields=("petrochem",), uscc="", user=True, active=True
     ):
+        """An expert of the pool; with a sign-in account unless ``user=False`` (never drawn then)."""
         counter["n"] += 1
         account = None
         if user:
