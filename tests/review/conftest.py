@@ -26,9 +26,7 @@ def _review_settings(settings):
 def make_expert(db):
     counter = {"n": 0}
 
-    def make(
-        name="专家", organisation="湖南大学", *, fields=("petrochem",), uscc="", user=True, active=True
-    ):
+    def make(name="专家", organisation="湖南大学", *, fields=("petrochem",), uscc="", user=True, active=True):
         """An expert of the pool; with a sign-in account unless ``user=False`` (never drawn then)."""
         counter["n"] += 1
         account = None

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sciplan.core.errors import ValidationFailed
 from sciplan.review import draws, panels
 from sciplan.review.models import Assignment, AvoidEntry
 

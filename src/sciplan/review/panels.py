@@ -48,7 +48,14 @@ def pool_snapshot() -> list[dict]:
             "account": e["user_id"] is not None and bool(e["user__is_active"]),
         }
         for e in Expert.objects.order_by("id").values(
-            "id", "name", "organisation", "organisation_uscc", "fields", "active", "user_id", "user__is_active"
+            "id",
+            "name",
+            "organisation",
+            "organisation_uscc",
+            "fields",
+            "active",
+            "user_id",
+            "user__is_active",
         )
     ]
 
