@@ -170,6 +170,24 @@ def user_create(request: ApiRequest, payload: UserCreateIn):
     return 201, _out(_fetch(request, user.pk))
 
 
+# Before /users/{user_id}: Django tries the paths in order.
+@router.post(
+    "/users/unlock",
+    operation_id="user_unlock",
+    summary="解除登录锁定",
+    description=(
+        "清除一个登录名和/或一个来源IP地址的登录失败记录，解除因连续失败造成的锁定；两者至少填一项。"
+        "记入审计日志。仅系统管理员可用。"
+    ),
+    response={200: UnlockOut, **errors(401, 404, 422)},
+)
+def user_unlock(request: ApiRequest, payload: UnlockIn):
+    count = user_admin.unlock(
+        by=request.auth, username=payload.username, ip_address=payload.ip_address, ip=client_ip(request)
+    )
+    return {"attempts": count}
+
+
 @router.patch(
     "/users/{user_id}",
     operation_id="user_update",
@@ -197,23 +215,6 @@ def user_update(request: ApiRequest, user_id: Id, payload: UserUpdateIn):
     except DomainError as exc:
         raise _renamed(exc) from None
     return _out(_fetch(request, user_id))
-
-
-@router.post(
-    "/users/unlock",
-    operation_id="user_unlock",
-    summary="解除登录锁定",
-    description=(
-        "清除一个登录名和/或一个来源IP地址的登录失败记录，解除因连续失败造成的锁定；两者至少填一项。"
-        "记入审计日志。仅系统管理员可用。"
-    ),
-    response={200: UnlockOut, **errors(401, 404, 422)},
-)
-def user_unlock(request: ApiRequest, payload: UnlockIn):
-    count = user_admin.unlock(
-        by=request.auth, username=payload.username, ip_address=payload.ip_address, ip=client_ip(request)
-    )
-    return {"attempts": count}
 
 
 @router.post(
