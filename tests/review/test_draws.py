@@ -184,6 +184,8 @@ def test_group_draw_excludes_an_expert_conflicted_with_any_application_of_the_gr
 def test_a_recusal_with_nobody_left_leaves_a_vacancy_the_bureau_fills_later(
     under_review, personas, make_expert
 ):
+    under_review.call.panel_min_size = 2  # a panel of two is complete for this call
+    under_review.call.save(update_fields=["panel_min_size"])
     first, second = make_expert("专家", "单位甲", user=True), make_expert("专家", "单位乙", user=True)
     panels.draw_panel([under_review.pk], size=2, by=personas.bureau)
 

@@ -251,9 +251,14 @@ def test_ranking_cannot_be_confirmed_with_a_panel_below_the_call_minimum(
 
     assert exc.value.message == (
         f"以下申报书的评审专家组少于本批次要求的最少5人，不能确认排名：{under_review.consortium_name}（现有3人）。"
-        "请补足评审专家并完成评分后再确认。"
+        "请在申报书页面补抽空缺席位并完成评分后再确认。"
     )
     assert (response.status_code, response.json()["code"]) == (409, "panel_too_small")
-    call.panel_min_size = 3
-    call.save(update_fields=["panel_min_size"])
-    assert scoring.confirm_ranking(call, by=personas.bureau).rows[0]["panel"] == 3
+    assert panels.vacancies(under_review) == 2
+    newcomers = [make_expert("新专家", f"新单位{i}") for i in range(2)]
+    panels.fill_vacancies(under_review, by=personas.bureau)
+    for expert in newcomers:
+        seat = panels.get_assignment_for(expert.user, under_review.pk)
+        panels.declare(seat, conflict=False, by=expert.user)
+        _score(seat, expert.user, D("0.7"))
+    assert scoring.confirm_ranking(call, by=personas.bureau).rows[0]["panel"] == 5

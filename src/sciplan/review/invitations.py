@@ -92,7 +92,7 @@ def _invite_locked(expert: Expert, *, by, ip: str | None) -> Invitation:
 def invite_expert(expert: Expert, *, by, ip: str | None = None) -> Invitation:
     """Create the expert's account and send the link, or send the link again. One audit record."""
     ensure_bureau(by)
-    locked = Expert.objects.select_for_update().select_related("user").get(pk=expert.pk)
+    locked = Expert.objects.select_for_update(of=("self",)).select_related("user").get(pk=expert.pk)
     return _invite_locked(locked, by=by, ip=ip)
 
 

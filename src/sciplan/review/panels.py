@@ -244,14 +244,15 @@ def declare(assignment: Assignment, *, conflict: bool, reason: str = "", by) -> 
 
 
 def vacancies(application: Application) -> int:
-    """Seats of the application's panel left empty (a recusal whose redraw found nobody)."""
+    """Seats of the application's panel left empty: a recusal whose redraw found nobody, or a panel
+    drawn smaller than the call's minimum (``Call.panel_min_size``), which the ranking needs."""
     first = Draw.objects.filter(assignments__application=application, is_redraw=False).order_by("pk").first()
     if first is None:
         return 0
     seated = (
         Assignment.objects.filter(application=application).exclude(status=AssignmentStatus.RECUSED).count()
     )
-    return max(first.size - seated, 0)
+    return max(max(first.size, application.call.panel_min_size) - seated, 0)
 
 
 def fill_vacancies(application: Application, *, by) -> Draw:

@@ -249,7 +249,7 @@ def confirm_ranking(call: Call, *, by) -> Ranking:
         raise Conflict(
             f"以下申报书的评审专家组少于本批次要求的最少{locked.panel_min_size}人，不能确认排名："
             + "、".join(short)
-            + "。请补足评审专家并完成评分后再确认。",
+            + "。请在申报书页面补抽空缺席位并完成评分后再确认。",
             code="panel_too_small",
         )
     waiting = [r.name for r in rows if r.scores < r.panel or r.panel == 0]
