@@ -223,3 +223,25 @@ def test_password_and_authenticator_reset(personas, django_capture_on_commit_cal
         "user.password_reset",
         "user.otp_reset",
     ]
+
+
+def test_overlong_name_and_post_are_field_errors_not_database_errors(personas):
+    from sciplan.accounts import user_admin
+    from sciplan.core.errors import ValidationFailed
+
+    data = {
+        "username": "long_name",
+        "role": "bureau",
+        "name": "长" * 51,
+        "email": "l@example.cn",
+        "post": "职" * 51,
+    }
+    with pytest.raises(ValidationFailed) as exc:
+        user_admin.create_user(data, by=personas.admin)
+    answer = Api(personas.admin).call("post", "/users", data)
+
+    assert exc.value.field_errors == {"name": "姓名不能超过50字。", "post": "职务不能超过50字。"}
+    assert (answer.status_code, answer.json()["errors"]) == (
+        422,
+        {"name": "不能超过50字。", "post": "不能超过50字。"},
+    )

@@ -60,20 +60,20 @@ class UserPage(Schema):
 class UserCreateIn(Schema):
     username: str = Field(max_length=150, description="登录名：4位以上字母、数字、下划线或点")
     role: str = Field(description="角色：recommender、finance、bureau、expert、admin、auditor")
-    name: str = Field(max_length=100, description="姓名")
+    name: str = Field(max_length=50, description="姓名")
     email: str = Field(max_length=254, description="电子邮箱，设置密码的一次性链接发送到这里")
     mobile: str = Field("", max_length=20, description="手机号码")
-    post: str = Field("", max_length=100, description="职务")
+    post: str = Field("", max_length=50, description="职务")
     recommender_id: BodyId | None = Field(None, description="推荐单位、财政部门账号所属的推荐单位")
     expert_id: BodyId | None = Field(None, description="专家账号对应的专家库记录（须尚无账号）")
 
 
 class UserUpdateIn(Schema):
     role: str | None = Field(None, description="新角色；不能修改自己的角色")
-    name: str | None = Field(None, max_length=100)
+    name: str | None = Field(None, max_length=50)
     email: str | None = Field(None, max_length=254)
     mobile: str | None = Field(None, max_length=20)
-    post: str | None = Field(None, max_length=100)
+    post: str | None = Field(None, max_length=50)
     recommender_id: BodyId | None = Field(None, description="推荐单位、财政部门账号所属的推荐单位")
     active: bool | None = Field(None, description="false 停用、true 启用（不能停用自己）")
 
@@ -237,7 +237,7 @@ def user_password_reset(request: ApiRequest, user_id: Id):
     operation_id="user_authenticator_reset",
     summary="重置身份验证器",
     description="移除账号已绑定的两步验证身份验证器，本人下次登录时重新绑定。仅系统管理员可用。",
-    response={200: AuthenticatorResetOut, **errors(401, 404)},
+    response={200: AuthenticatorResetOut, **errors(401, 404, 422)},
 )
 def user_authenticator_reset(request: ApiRequest, user_id: Id):
     count = user_admin.reset_authenticator(_fetch(request, user_id), by=request.auth, ip=client_ip(request))
