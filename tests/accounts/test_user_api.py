@@ -245,3 +245,19 @@ def test_overlong_name_and_post_are_field_errors_not_database_errors(personas):
         422,
         {"name": "不能超过50字。", "post": "不能超过50字。"},
     )
+
+
+def test_user_list_queries_do_not_grow_with_the_rows(personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = Api(personas.admin)
+    api.call("get", "/users")  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as few:
+        api.call("get", "/users", limit=5)
+    for i in range(8):
+        User.objects.create(username=f"extra_user{i}", role=Role.BUREAU, name=f"同事{i}")
+    with CaptureQueriesContext(connection) as many:
+        api.call("get", "/users", limit=15)
+
+    assert len(many) == len(few)

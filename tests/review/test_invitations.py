@@ -262,3 +262,30 @@ def test_ranking_cannot_be_confirmed_with_a_panel_below_the_call_minimum(
         panels.declare(seat, conflict=False, by=expert.user)
         _score(seat, expert.user, D("0.7"))
     assert scoring.confirm_ranking(call, by=personas.bureau).rows[0]["panel"] == 5
+
+
+def test_invite_returns_only_to_a_page_of_this_site(personas, make_expert):
+    expert = make_expert("王教授", "湖南大学", user=False)
+
+    answer = _client(personas.bureau).post(
+        reverse("review:expert_invite", args=[expert.pk]), {"next": "//evil.example/"}
+    )
+
+    assert answer["Location"] == reverse("review:expert_edit", args=[expert.pk])
+
+
+def test_pool_page_queries_do_not_grow_with_the_rows(personas, make_expert):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(personas.bureau)
+    make_expert("专家", "单位甲")
+    make_expert("无账号", "单位乙", user=False)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("review:experts"), {"field": "petrochem"})
+    for i in range(6):
+        make_expert("专家", f"单位{i}", user=i % 2 == 0)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("review:experts"), {"field": "petrochem"})
+
+    assert len(many) == len(few)

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sciplan.core import audit, storage
@@ -81,7 +82,7 @@ def expert_invite(request: HttpRequest, pk: int) -> HttpResponse:
             f"{verb}：专家“{expert.name}”（登录名 {invitation.user.username}）的密码设置链接已发送到{expert.email}。",
         )
     back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         return redirect(back)
     return redirect("review:expert_edit", pk=pk)
 
