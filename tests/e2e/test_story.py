@@ -108,6 +108,9 @@ def fill_application(applicant, call, shoot) -> int:
 
 
 def test_the_whole_path(new_page, personas, call, shoot, two_factor):
+    # A panel of three keeps the walk short; the call must then allow panels of three (panel_min_size).
+    call.panel_min_size = 3
+    call.save(update_fields=["panel_min_size"])
     experts = make_experts(3)
 
     # 1. A unit registers; its recommender (云溪区) approves it.

@@ -1,4 +1,4 @@
-"""Review test helpers: experts with accounts, applications under review, and a signed-in API client."""
+"""Review test helpers: experts (with accounts by default), applications under review, and a signed-in API client."""
 
 from __future__ import annotations
 
@@ -26,9 +26,8 @@ def _review_settings(settings):
 def make_expert(db):
     counter = {"n": 0}
 
-    def make(
-        name="专家", organisation="湖南大学", *, fields=("petrochem",), uscc="", user=False, active=True
-    ):
+    def make(name="专家", organisation="湖南大学", *, fields=("petrochem",), uscc="", user=True, active=True):
+        """An expert of the pool; with a sign-in account unless ``user=False`` (never drawn then)."""
         counter["n"] += 1
         account = None
         if user:

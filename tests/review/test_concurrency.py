@@ -27,6 +27,8 @@ def test_five_concurrent_draws_for_one_application_seat_one_panel(under_review, 
 
 
 def test_score_racing_a_confirmation_is_either_before_it_or_refused(under_review, personas, make_expert):
+    under_review.call.panel_min_size = 2  # the race is the subject; a panel of two is complete here
+    under_review.call.save(update_fields=["panel_min_size"])
     experts = [make_expert("专家", f"单位{i}", user=True) for i in range(2)]
     panels.draw_panel([under_review.pk], size=2, by=personas.bureau)
     seats = []

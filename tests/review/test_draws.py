@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sciplan.core.errors import ValidationFailed
 from sciplan.review import draws, panels
 from sciplan.review.models import Assignment, AvoidEntry
 
@@ -111,14 +110,23 @@ def test_draw_panel_excludes_member_unit_avoid_list_and_records_a_verifiable_dra
     assert (outcome.ok, outcome.recomputed) == (True, draw.result)
 
 
-def test_draw_panel_refuses_a_small_pool_saying_how_many_are_eligible(under_review, personas, make_expert):
+def test_draw_panel_refuses_a_small_pool_counting_why(under_review, personas, make_expert):
     make_expert("专家", "单位甲")
     make_expert("理工专家", "湖南理工学院")
+    avoided = make_expert("回避专家", "湘潭大学")
+    AvoidEntry.objects.create(application=under_review, expert=avoided, recorded_by=personas.bureau)
+    make_expert("无账号专家", "单位乙", user=False)
+    make_expert("停用专家", "单位丙", active=False)
+    make_expert("其他领域专家", "单位丁", fields=("medicine",))
 
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(panels.PanelShort) as exc:
         panels.draw_panel([under_review.pk], size=3, by=personas.bureau)
 
-    assert exc.value.message == "符合条件且无利益冲突的专家只有1名，少于所需的3名，未抽取。"
+    assert exc.value.message == (
+        "本领域在库专家4名，其中与牵头单位或成员单位同单位的1名、在回避名单中或已声明回避的1名、"
+        "没有可用登录账号的1名、已在本评审组的0名，可抽取的只有1名，少于所需的3名，未抽取。"
+    )
+    assert (exc.value.field, exc.value.shortfall.no_account) == ("petrochem", 1)
     assert Assignment.objects.count() == 0
 
 
@@ -176,6 +184,8 @@ def test_group_draw_excludes_an_expert_conflicted_with_any_application_of_the_gr
 def test_a_recusal_with_nobody_left_leaves_a_vacancy_the_bureau_fills_later(
     under_review, personas, make_expert
 ):
+    under_review.call.panel_min_size = 2  # a panel of two is complete for this call
+    under_review.call.save(update_fields=["panel_min_size"])
     first, second = make_expert("专家", "单位甲", user=True), make_expert("专家", "单位乙", user=True)
     panels.draw_panel([under_review.pk], size=2, by=personas.bureau)
 

@@ -150,6 +150,10 @@ def _clean_profile(data: dict[str, Any], errors: dict[str, str]) -> dict[str, st
     clean = {key: str(data.get(key) or "").strip() for key in PROFILE_FIELDS}
     if not clean["name"]:
         errors["name"] = "请填写姓名。"
+    elif len(clean["name"]) > 50:
+        errors["name"] = "姓名不能超过50字。"
+    if len(clean["post"]) > 50:
+        errors["post"] = "职务不能超过50字。"
     if not clean["email"]:
         errors["email"] = "请填写电子邮箱：设置密码的链接将发送到这里。"
     else:

@@ -12,11 +12,12 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from sciplan.api.schemas import Id, errors
 from sciplan.applications.queries import get_application_for
 from sciplan.core import audit
 from sciplan.core.http import client_ip
 from sciplan.review import experts as pool
-from sciplan.review import panels, scoring, services
+from sciplan.review import invitations, panels, scoring, services
 from sciplan.review.models import Expert
 
 router = Router(tags=["评审"])
@@ -86,6 +87,14 @@ class ExpertOut(Schema):
     phone: str = Field(description="非市科技局用户看到的是脱敏号码")
     email: str
     active: bool
+    can_sign_in: bool = Field(description="有启用的登录账号；没有的专家不会被抽取")
+
+
+class InviteOut(Schema):
+    expert_id: int
+    user_id: int = Field(description="专家的登录账号")
+    username: str = Field(description="登录名（邮件中同样告知专家）")
+    created: bool = Field(description="true：新开设账号；false：账号已存在，重新发送了链接")
 
 
 class ExpertIn(Schema):
@@ -109,6 +118,8 @@ class ImportOut(Schema):
     imported: int
     rows: int
     errors: list[ImportRowOut]
+    invited: int = Field(0, description="已发送账号邀请的专家人数（invite=true 时）")
+    not_invited: list[str] = Field(default_factory=list, description="未发送邀请的专家及原因")
 
 
 class DrawIn(Schema):
@@ -194,6 +205,7 @@ def _expert_out(user, expert: Expert) -> dict:
         "fields": expert.fields,
         "title": expert.title,
         "active": expert.active,
+        "can_sign_in": expert.user_id is not None and expert.user.is_active,
         **contact,
     }
 
@@ -297,7 +309,7 @@ def expert_list(request, field: str = "", active: bool | None = None, limit: int
     """专家库（联系方式仅对市科技局显示完整信息）。"""
     user = _user(request)
     services.ensure_bureau(user)
-    qs = Expert.objects.order_by("id")
+    qs = Expert.objects.select_related("user").order_by("id")
     if active is not None:
         qs = qs.filter(active=active)
     # The pool is hundreds, not millions: the field filter runs over the JSON list in Python so it
@@ -319,14 +331,42 @@ def expert_create(request, payload: ExpertIn):
 
 
 @router.post("/review/experts/import", response=ImportOut, operation_id="expert_import")
-def expert_import(request, file: File[UploadedFile], import_valid_rows: Form[bool] = False):
-    """从XLSX导入专家。任何一行有误则不导入，除非 import_valid_rows=true（只导入无误的行）。"""
+def expert_import(
+    request, file: File[UploadedFile], import_valid_rows: Form[bool] = False, invite: Form[bool] = False
+):
+    """从XLSX导入专家。任何一行有误则不导入，除非 import_valid_rows=true（只导入无误的行）。
+    invite=true 时，导入后立即为每位填写了电子邮箱的专家开设账号并发送密码设置链接。"""
     user = _user(request)
-    result = pool.import_experts(file, by=user, import_valid_rows=import_valid_rows)
+    result = pool.import_experts(
+        file, by=user, import_valid_rows=import_valid_rows, invite=invite, ip=client_ip(request)
+    )
     return {
         "imported": result.imported,
         "rows": len(result.rows),
         "errors": [{"line": row.line, "errors": row.errors} for row in result.errors],
+        "invited": result.invited,
+        "not_invited": result.not_invited,
+    }
+
+
+@router.post(
+    "/review/experts/{expert_id}/invite",
+    response={200: InviteOut, **errors(401, 404, 409, 422)},
+    operation_id="expert_invite",
+    summary="邀请专家（开设账号）",
+)
+def expert_invite(request, expert_id: Id):
+    """为专家库中的专家开设评审专家账号，并向其电子邮箱发送一次性的密码设置链接；已有账号的重新发送链接。
+    未填写电子邮箱返回 422；账号已停用返回 409（须由系统管理员启用）。仅市科技局可用。"""
+    user = _user(request)
+    invitation = invitations.invite_expert(
+        pool.get_expert_for(user, expert_id), by=user, ip=client_ip(request)
+    )
+    return {
+        "expert_id": invitation.expert.pk,
+        "user_id": invitation.user.pk,
+        "username": invitation.user.username,
+        "created": invitation.created,
     }
 
 

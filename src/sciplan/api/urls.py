@@ -58,6 +58,7 @@ api = SciplanAPI(
 
 ROUTER_MODULES = [
     "accounts",
+    "users",
     "calls",
     "dictionaries",
     "applications",

@@ -8,11 +8,13 @@ class ReviewConfig(AppConfig):
 
     def ready(self) -> None:
         from sciplan.accounts.roles import Role
+        from sciplan.accounts.user_admin import register_binding
         from sciplan.applications.permissions import register_scope
         from sciplan.core.navigation import register
-        from sciplan.review import panels, scoring, services  # noqa: F401  (guards and action handlers)
+        from sciplan.review import invitations, panels, scoring, services  # noqa: F401  (guards, handlers)
 
         register_scope(Role.EXPERT, panels.expert_scope)
+        register_binding(Role.EXPERT, invitations.EXPERT_BINDING)  # an expert account ↔ its pool record
         bureau = {Role.BUREAU}
         register("工作台", "review:dashboard", roles={Role.BUREAU, Role.ADMIN}, order=5)
         register("申报书", "review:applications", roles=bureau, order=20)

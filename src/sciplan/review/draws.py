@@ -17,11 +17,41 @@ from dataclasses import dataclass
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """Why experts of the field cannot be drawn, each counted once under the first rule that stops them.
+
+    ``in_field`` are the pool's active experts of the field; each later count is subtracted in order:
+    a conflict with the lead unit or a member, the avoid list (or a declared recusal), no usable
+    account (none, or deactivated: they could never sign in to score), already on the panel.
+    """
+
+    in_field: int
+    unit_conflict: int
+    avoided: int
+    no_account: int
+    taken: int
+    eligible: int
+
+    def sentence(self, needed: int) -> str:
+        return (
+            f"本领域在库专家{self.in_field}名，其中与牵头单位或成员单位同单位的{self.unit_conflict}名、"
+            f"在回避名单中或已声明回避的{self.avoided}名、没有可用登录账号的{self.no_account}名、"
+            f"已在本评审组的{self.taken}名，可抽取的只有{self.eligible}名，少于所需的{needed}名，未抽取。"
+        )
+
+
 class PoolTooSmall(Exception):
-    def __init__(self, eligible: int, needed: int):
-        super().__init__(f"符合条件且无利益冲突的专家只有{eligible}名，少于所需的{needed}名，未抽取。")
+    def __init__(self, eligible: int, needed: int, shortfall: Shortfall | None = None):
+        message = (
+            shortfall.sentence(needed)
+            if shortfall is not None
+            else f"可抽取的专家只有{eligible}名，少于所需的{needed}名，未抽取。"
+        )
+        super().__init__(message)
         self.eligible = eligible
         self.needed = needed
+        self.shortfall = shortfall
 
 
 def normalise_org(name: str) -> str:
@@ -46,27 +76,57 @@ def conflict_reason(expert: dict[str, Any], application: dict[str, Any]) -> str 
     return None
 
 
+def _unit_conflict(expert: dict[str, Any], application: dict[str, Any]) -> bool:
+    reason = conflict_reason(expert, application)
+    return reason is not None and reason.startswith("所在单位")
+
+
+def _stop(expert: dict[str, Any], snapshot: dict[str, Any], taken: set[int]) -> str | None:
+    """The first rule that keeps an active expert of the field off the panel, or ``None``."""
+    applications = snapshot["applications"]
+    if any(_unit_conflict(expert, app) for app in applications):
+        return "unit_conflict"
+    if any(conflict_reason(expert, app) for app in applications):
+        return "avoided"
+    # Snapshots recorded before accounts were part of the rule carry no "account": they re-run as drawn.
+    if not expert.get("account", True):
+        return "no_account"
+    if expert["id"] in taken:
+        return "taken"
+    return None
+
+
+def _in_field(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    field = snapshot["field"]
+    return [
+        e
+        for e in sorted(snapshot["pool"], key=lambda e: e["id"])
+        if e.get("active", True) and field in e.get("fields", [])
+    ]
+
+
 def eligible(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     """The experts who may be drawn, in pool order."""
     taken = set(snapshot.get("taken", []))
-    field = snapshot["field"]
-    out = []
-    for expert in sorted(snapshot["pool"], key=lambda e: e["id"]):
-        if not expert.get("active", True) or field not in expert.get("fields", []):
-            continue
-        if expert["id"] in taken:
-            continue
-        if any(conflict_reason(expert, app) for app in snapshot["applications"]):
-            continue
-        out.append(expert)
-    return out
+    return [e for e in _in_field(snapshot) if _stop(e, snapshot, taken) is None]
+
+
+def shortfall(snapshot: dict[str, Any]) -> Shortfall:
+    taken = set(snapshot.get("taken", []))
+    experts = _in_field(snapshot)
+    counts = {"unit_conflict": 0, "avoided": 0, "no_account": 0, "taken": 0}
+    for expert in experts:
+        stop = _stop(expert, snapshot, taken)
+        if stop is not None:
+            counts[stop] += 1
+    return Shortfall(in_field=len(experts), eligible=len(experts) - sum(counts.values()), **counts)
 
 
 def run(snapshot: dict[str, Any], *, seed: str, size: int) -> list[int]:
     """The drawn expert ids, in drawing order. Raises :class:`PoolTooSmall`."""
     candidates = eligible(snapshot)
     if len(candidates) < size:
-        raise PoolTooSmall(len(candidates), size)
+        raise PoolTooSmall(len(candidates), size, shortfall(snapshot))
     # Not for secrecy: the draw must be re-runnable from its record; the seed itself comes from secrets.
     rng = random.Random(seed)  # noqa: S311
     return [expert["id"] for expert in rng.sample(candidates, size)]

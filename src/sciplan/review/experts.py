@@ -18,6 +18,7 @@ from sciplan.calls.models import Industry
 from sciplan.core import audit, filetypes
 from sciplan.core.errors import NotFound, ValidationFailed
 from sciplan.core.masking import mask_email, mask_phone
+from sciplan.review.invitations import invite_many
 from sciplan.review.models import Expert
 from sciplan.review.services import ensure_bureau
 
@@ -164,6 +165,8 @@ class ImportRow:
 class ImportResult:
     rows: list[ImportRow]
     imported: int = 0
+    invited: int = 0
+    not_invited: list[str] = field(default_factory=list)  # "姓名（原因）" of imported experts not invited
 
     @property
     def errors(self) -> list[ImportRow]:
@@ -234,20 +237,30 @@ def read_import(fileobj: IO[bytes]) -> list[ImportRow]:
 
 
 @transaction.atomic
-def import_experts(fileobj: IO[bytes], *, by, import_valid_rows: bool = False) -> ImportResult:
-    """Import the sheet. If any row has an error nothing is imported, unless ``import_valid_rows``."""
+def import_experts(
+    fileobj: IO[bytes], *, by, import_valid_rows: bool = False, invite: bool = False, ip: str | None = None
+) -> ImportResult:
+    """Import the sheet. If any row has an error nothing is imported, unless ``import_valid_rows``.
+
+    With ``invite`` every imported expert with an e-mail address is invited at once (an account and a
+    one-time set-password link each, see :mod:`sciplan.review.invitations`)."""
     ensure_bureau(by)
     result = ImportResult(rows=read_import(fileobj))
     if result.errors and not import_valid_rows:
         return result
-    Expert.objects.bulk_create([Expert(**row.values) for row in result.valid])
-    result.imported = len(result.valid)
+    created = [Expert.objects.create(**row.values) for row in result.valid]
+    result.imported = len(created)
     audit.record(
         "review.expert_import",
         actor=by,
         object_type="review.expert",
-        detail={"imported": result.imported, "errors": len(result.errors)},
+        ip=ip,
+        detail={"imported": result.imported, "errors": len(result.errors), "invite": invite},
     )
+    if invite:
+        invitations = invite_many(created, by=by, ip=ip)
+        result.invited = len(invitations.invited)
+        result.not_invited = invitations.skipped
     return result
 
 

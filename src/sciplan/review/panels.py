@@ -24,6 +24,16 @@ from sciplan.review.services import ensure_bureau
 MAX_PANEL = 15
 
 
+class PanelShort(ValidationFailed):
+    """The pool cannot fill the panel; ``shortfall`` counts why, ``field`` is the industry code drawn."""
+
+    def __init__(self, exc: draws.PoolTooSmall, *, field: str):
+        super().__init__(str(exc), field_errors={"size": str(exc)}, code="pool_too_small")
+        self.shortfall = exc.shortfall
+        self.field = field
+        self.needed = exc.needed
+
+
 def pool_snapshot() -> list[dict]:
     """Every expert with the attributes the draw rules read, ordered by id."""
     return [
@@ -34,9 +44,18 @@ def pool_snapshot() -> list[dict]:
             "uscc": e["organisation_uscc"],
             "fields": sorted(e["fields"] or []),
             "active": e["active"],
+            # An expert who cannot sign in could never declare or score: never drawn (SPEC §8).
+            "account": e["user_id"] is not None and bool(e["user__is_active"]),
         }
         for e in Expert.objects.order_by("id").values(
-            "id", "name", "organisation", "organisation_uscc", "fields", "active"
+            "id",
+            "name",
+            "organisation",
+            "organisation_uscc",
+            "fields",
+            "active",
+            "user_id",
+            "user__is_active",
         )
     ]
 
@@ -75,7 +94,7 @@ def _record(applications, *, field, size, seed, taken, by, redraw_reason="") -> 
     try:
         result = draws.run(snapshot, seed=seed, size=size)
     except draws.PoolTooSmall as exc:
-        raise ValidationFailed(str(exc), field_errors={"size": str(exc)}) from None
+        raise PanelShort(exc, field=field) from None
     draw = Draw.objects.create(
         call=applications[0].call,
         field=field,
@@ -225,14 +244,15 @@ def declare(assignment: Assignment, *, conflict: bool, reason: str = "", by) -> 
 
 
 def vacancies(application: Application) -> int:
-    """Seats of the application's panel left empty (a recusal whose redraw found nobody)."""
+    """Seats of the application's panel left empty: a recusal whose redraw found nobody, or a panel
+    drawn smaller than the call's minimum (``Call.panel_min_size``), which the ranking needs."""
     first = Draw.objects.filter(assignments__application=application, is_redraw=False).order_by("pk").first()
     if first is None:
         return 0
     seated = (
         Assignment.objects.filter(application=application).exclude(status=AssignmentStatus.RECUSED).count()
     )
-    return max(first.size - seated, 0)
+    return max(max(first.size, application.call.panel_min_size) - seated, 0)
 
 
 def fill_vacancies(application: Application, *, by) -> Draw:

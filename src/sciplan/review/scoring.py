@@ -242,6 +242,16 @@ def confirm_ranking(call: Call, *, by) -> Ranking:
     rows = compute_ranking(locked)
     if not rows:
         raise Conflict("尚无可排名的申报书。", code="state")
+    # A panel left below the call's minimum (drawn small, or a recusal nobody could replace) cannot
+    # carry a ranking: the score would rest on fewer experts than the call promised.
+    short = [f"{r.name}（现有{r.panel}人）" for r in rows if r.panel < locked.panel_min_size]
+    if short:
+        raise Conflict(
+            f"以下申报书的评审专家组少于本批次要求的最少{locked.panel_min_size}人，不能确认排名："
+            + "、".join(short)
+            + "。请在申报书页面补抽空缺席位并完成评分后再确认。",
+            code="panel_too_small",
+        )
     waiting = [r.name for r in rows if r.scores < r.panel or r.panel == 0]
     if waiting:
         raise Conflict("以下申报书尚有专家未提交评分：" + "、".join(waiting) + "。", code="incomplete")

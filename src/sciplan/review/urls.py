@@ -24,6 +24,7 @@ urlpatterns = [
     path("experts/", pool.expert_list, name="experts"),
     path("experts/new/", pool.expert_new, name="expert_new"),
     path("experts/<int:pk>/", pool.expert_edit, name="expert_edit"),
+    path("experts/<int:pk>/invite/", pool.expert_invite, name="expert_invite"),
     path("experts/import/", pool.expert_import, name="expert_import"),
     path("experts/template/", pool.expert_template, name="expert_template"),
     path("assignments/", expert.assignments, name="assignments"),

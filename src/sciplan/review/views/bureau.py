@@ -87,7 +87,26 @@ def _application(request: HttpRequest, pk: int):
         raise Http404 from None
 
 
-def _render_application(request, application, *, errors=None, form="", data=None, status=200) -> HttpResponse:
+def pool_help(exc: DomainError) -> list[dict[str, str]]:
+    """Links to the pool filtered to what would let a failed draw succeed."""
+    if not isinstance(exc, panels.PanelShort) or exc.shortfall is None:
+        return []
+    base = reverse("review:experts")
+    links = []
+    if exc.shortfall.no_account:
+        links.append(
+            {
+                "url": f"{base}?field={exc.field}&account=unusable",
+                "text": f"本领域没有可用登录账号的专家{exc.shortfall.no_account}名：查看并邀请他们开设账号",
+            }
+        )
+    links.append({"url": f"{base}?field={exc.field}", "text": "查看本领域的专家库，新增或导入专家"})
+    return links
+
+
+def _render_application(
+    request, application, *, errors=None, form="", data=None, status=200, help_links=None
+) -> HttpResponse:
     context = {
         "application": application,
         "missing": services.intake_missing(application),
@@ -107,6 +126,7 @@ def _render_application(request, application, *, errors=None, form="", data=None
         "seats": queries.score_progress(application),
         "vacancies": panels.vacancies(application),
         "errors": errors or {},
+        "pool_help": help_links or [],
         "form": form,
         "data": data or {},
         "checked": data.getlist("checklist") if hasattr(data, "getlist") else [],
@@ -130,7 +150,13 @@ def _act(request, pk: int, form: str, action) -> HttpResponse:
         messages.error(request, exc.message)
         errors = exc.field_errors or {"general": exc.message}
         return _render_application(
-            request, application, errors=errors, form=form, data=request.POST, status=422
+            request,
+            application,
+            errors=errors,
+            form=form,
+            data=request.POST,
+            status=422,
+            help_links=pool_help(exc),
         )
     messages.success(request, message)
     return redirect("review:application", pk=application.pk)
@@ -220,6 +246,7 @@ def fill_vacancies(request: HttpRequest, pk: int) -> HttpResponse:
 def draws(request: HttpRequest) -> HttpResponse:
     call = _call(request)
     errors: dict = {}
+    help_links: list[dict[str, str]] = []
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]
         size = request.POST.get("size", "")
@@ -231,6 +258,7 @@ def draws(request: HttpRequest) -> HttpResponse:
             if exc.status == 404:
                 raise Http404 from None
             errors = exc.field_errors or {"general": exc.message}
+            help_links = pool_help(exc)
             messages.error(request, exc.message)
         else:
             messages.success(request, f"已为{len(ids)}份申报书抽取{draw.size}名专家。")
@@ -249,6 +277,7 @@ def draws(request: HttpRequest) -> HttpResponse:
         "waiting": waiting,
         "records": records,
         "errors": errors,
+        "pool_help": help_links,
         "data": request.POST,
     }
     return render(request, "review/draws.html", context, status=422 if errors else 200)

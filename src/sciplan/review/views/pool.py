@@ -7,24 +7,42 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from sciplan.core import audit, storage
 from sciplan.core.errors import DomainError, NotFound
+from sciplan.core.http import client_ip
 from sciplan.review import experts as pool
+from sciplan.review import invitations
 from sciplan.review.models import Expert
 from sciplan.review.views import bureau_only
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+ACCOUNT_FILTERS = {
+    "ok": ("可登录", Q(user__isnull=False, user__is_active=True)),
+    "unusable": ("无可用账号（未开设或已停用）", Q(user__isnull=True) | Q(user__is_active=False)),
+    "none": ("未开设账号", Q(user__isnull=True)),
+    "inactive": ("账号已停用", Q(user__isnull=False, user__is_active=False)),
+}
+
+
 @bureau_only
 def expert_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
+    filters = {key: request.GET.get(key, "").strip() for key in ("q", "field", "account")}
     qs = Expert.objects.select_related("user").order_by("id")
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(organisation__icontains=q))
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    if filters["q"]:
+        qs = qs.filter(Q(name__icontains=filters["q"]) | Q(organisation__icontains=filters["q"]))
+    if filters["account"] in ACCOUNT_FILTERS:
+        qs = qs.filter(ACCOUNT_FILTERS[filters["account"]][1])
     names = pool.industry_names()
+    if filters["field"] in names:
+        # The pool is hundreds, not millions: the JSON list is read in Python, the same on every database.
+        ids = [pk for pk, fields in qs.values_list("pk", "fields") if filters["field"] in (fields or [])]
+        qs = qs.filter(pk__in=ids)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
     for expert in page:
         expert.field_names = [names.get(code, code) for code in expert.fields]
         expert.contact = pool.contact_for(request.user, expert)
@@ -34,7 +52,39 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         object_type="review.expert",
         detail={"page": page.number},
     )
-    return render(request, "review/experts.html", {"page": page, "q": q})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "q": filters["q"],
+        "filters": filters,
+        "query": query.urlencode(),
+        "industries": names.items(),
+        "accounts": [(key, label) for key, (label, _) in ACCOUNT_FILTERS.items()],
+    }
+    return render(request, "review/experts.html", context)
+
+
+@bureau_only
+@require_POST
+def expert_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        expert = pool.get_expert_for(request.user, pk)
+        invitation = invitations.invite_expert(expert, by=request.user, ip=client_ip(request))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        verb = "已开设账号" if invitation.created else "已重新发送"
+        messages.success(
+            request,
+            f"{verb}：专家“{expert.name}”（登录名 {invitation.user.username}）的密码设置链接已发送到{expert.email}。",
+        )
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return redirect(back)
+    return redirect("review:expert_edit", pk=pk)
 
 
 def _form(request, expert: Expert | None) -> HttpResponse:
@@ -100,17 +150,30 @@ def expert_import(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 result = pool.import_experts(
-                    upload, by=request.user, import_valid_rows=request.POST.get("import_valid_rows") == "on"
+                    upload,
+                    by=request.user,
+                    import_valid_rows=request.POST.get("import_valid_rows") == "on",
+                    invite=request.POST.get("invite") == "on",
+                    ip=client_ip(request),
                 )
             except DomainError as exc:
                 error = exc.field_errors.get("file", exc.message)
         if result is not None and result.imported:
-            messages.success(request, f"已导入{result.imported}名专家。")
+            messages.success(request, _imported_message(result))
+            if result.not_invited:
+                messages.warning(request, "以下专家未发送账号邀请：" + "、".join(result.not_invited) + "。")
             if not result.errors:
                 return redirect("review:experts")
     context = {"result": result, "error": error}
     status = 422 if error or (result is not None and result.errors) else 200
     return render(request, "review/expert_import.html", context, status=status)
+
+
+def _imported_message(result: pool.ImportResult) -> str:
+    text = f"已导入{result.imported}名专家。"
+    if result.invited:
+        text += f"已向其中{result.invited}名发送账号邀请（密码设置链接）。"
+    return text
 
 
 @bureau_only
