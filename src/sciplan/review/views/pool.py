@@ -7,12 +7,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sciplan.core import audit, storage
 from sciplan.core.errors import DomainError, NotFound
-from sciplan.core.http import client_ip
+from sciplan.core.http import client_ip, safe_next
 from sciplan.review import experts as pool
 from sciplan.review import invitations
 from sciplan.review.models import Expert
@@ -81,10 +81,7 @@ def expert_invite(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"{verb}：专家“{expert.name}”（登录名 {invitation.user.username}）的密码设置链接已发送到{expert.email}。",
         )
-    back = request.POST.get("next", "")
-    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
-        return redirect(back)
-    return redirect("review:expert_edit", pk=pk)
+    return redirect(safe_next(request, reverse("review:expert_edit", args=[pk])))
 
 
 def _form(request, expert: Expert | None) -> HttpResponse:
