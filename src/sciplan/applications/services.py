@@ -523,7 +523,7 @@ def upload_attachment(
         raise ValidationFailed(message, field_errors={"file": message})
     allowed = ALLOWED_TYPES[AttachmentKind(kind)]
     try:
-        detected = filetypes.sniff(fileobj)
+        detected = filetypes.sniff(fileobj, accept=allowed)
     except filetypes.FileTypeError as exc:
         _refuse_file(application, by=by, kind=kind, filename=filename, message=str(exc))
     if detected not in allowed:

@@ -134,8 +134,11 @@ def _check_pdf(fileobj: IO[bytes]) -> None:
         fileobj.seek(0)
 
 
-def sniff(fileobj: IO[bytes]) -> str | None:
+def sniff(fileobj: IO[bytes], accept: tuple[str, ...] | list[str] | None = None) -> str | None:
     """Return the content kind (``pdf``, ``jpeg``, ``png``, ``docx``, ``xlsx``) or ``None``.
+
+    ``accept``: the kinds the caller takes. A file whose head is of another kind is named by its head
+    alone (the caller refuses it by type, with the message about the kinds it takes), not opened.
 
     Reads the head of the file. A PDF must also open as a PDF and carry no web markup; a ZIP-based Office
     file has each part inflated with a cap (the sizes the archive declares are checked, never trusted).
@@ -146,14 +149,15 @@ def sniff(fileobj: IO[bytes]) -> str | None:
     fileobj.seek(0)
     kind: str | None = None
     if head.startswith(b"%PDF-"):
-        _check_pdf(fileobj)
+        if accept is None or "pdf" in accept:
+            _check_pdf(fileobj)
         kind = "pdf"
     elif head.startswith(b"\xff\xd8\xff"):
         kind = "jpeg"
     elif head.startswith(b"\x89PNG\r\n\x1a\n"):
         kind = "png"
     elif head.startswith(b"PK\x03\x04"):
-        kind = _ooxml_kind(fileobj)
+        kind = _ooxml_kind(fileobj) if accept is None or {"docx", "xlsx"} & set(accept) else None
     fileobj.seek(0)
     return kind
 

@@ -87,7 +87,7 @@ def store_upload(fileobj: IO[bytes], *, name: str, by, field: str, prefix: str) 
     if size > MAX_UPLOAD_BYTES:
         raise ValidationFailed("文件过大。", field_errors={field: "文件不能超过20MB。"})
     try:
-        kind = filetypes.sniff(fileobj)
+        kind = filetypes.sniff(fileobj, accept=ALLOWED_KINDS)
     except filetypes.FileTypeError as exc:
         raise ValidationFailed(str(exc), field_errors={field: str(exc)}) from None
     if kind not in ALLOWED_KINDS:

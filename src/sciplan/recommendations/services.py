@@ -364,7 +364,7 @@ def upload_letter(
         message = f"文件大小为{size / 1048576:.1f}MB，超过{limit // 1048576}MB的限制。"
         raise ValidationFailed(message, field_errors={"file": message})
     try:
-        detected = filetypes.sniff(fileobj)
+        detected = filetypes.sniff(fileobj, accept=LETTER_TYPES)
     except filetypes.FileTypeError as exc:
         raise ValidationFailed(str(exc), field_errors={"file": str(exc)}) from None
     if detected not in LETTER_TYPES:

@@ -191,7 +191,7 @@ def read_import(fileobj: IO[bytes]) -> list[ImportRow]:
     from openpyxl import load_workbook
 
     try:
-        kind = filetypes.sniff(fileobj)
+        kind = filetypes.sniff(fileobj, accept=("xlsx",))
     except filetypes.FileTypeError as exc:
         raise ValidationFailed(str(exc), field_errors={"file": str(exc)}) from None
     if kind != "xlsx":

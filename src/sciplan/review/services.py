@@ -287,7 +287,7 @@ def add_visit_file(visit: SiteVisit, *, fileobj: IO[bytes], filename: str, by) -
         message = f"文件大小超过{settings.UPLOAD_MAX_BYTES // 1048576}MB的限制。"
         raise ValidationFailed(message, field_errors={"file": message})
     try:
-        detected = filetypes.sniff(fileobj)
+        detected = filetypes.sniff(fileobj, accept=VISIT_FILE_TYPES)
     except filetypes.FileTypeError as exc:
         raise ValidationFailed(str(exc), field_errors={"file": str(exc)}) from None
     if detected not in VISIT_FILE_TYPES:
