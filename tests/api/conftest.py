@@ -44,6 +44,11 @@ class ApiClient:
             BASE + path, json.dumps(body), content_type="application/json", **self._headers()
         )
 
+    def put(self, path: str, body: dict):
+        return self.client.put(
+            BASE + path, json.dumps(body), content_type="application/json", **self._headers()
+        )
+
     def delete(self, path: str):
         return self.client.delete(BASE + path, **self._headers())
 

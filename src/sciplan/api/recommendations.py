@@ -1,12 +1,13 @@
 """API: 推荐 — the recommender's letter, its summary table, and the bureau's deadline extensions.
 
 Decisions (accept, return, recommend, decline, finance_confirm, finance_refuse) go through
-``application_transition``, which dispatches to the same handlers as the pages.
+``application_transition``, which dispatches to the same handlers as the pages; the credit check a
+recommendation needs and the recommender's order have their own operations.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpRequest
@@ -16,6 +17,7 @@ from pydantic import Field
 
 from sciplan.accounts.models import Unit
 from sciplan.api.schemas import errors
+from sciplan.applications import queries as application_queries
 from sciplan.calls import queries as call_queries
 from sciplan.calls.models import Call, Recommender, Stage
 from sciplan.calls.services import grant_extension
@@ -165,3 +167,69 @@ def extension_create(request: HttpRequest, payload: ExtensionIn):
         "reason": extension.reason,
         "granted_at": extension.granted_at,
     }
+
+
+class CreditEntryIn(Schema):
+    source: Literal["creditchina", "zxgk", "gsxt"] = Field(
+        description="查询渠道：creditchina 信用中国；zxgk 中国执行信息公开网；gsxt 国家企业信用信息公示系统"
+    )
+    result: Literal["clean", "bad"] = Field(description="clean：无不良记录；bad：有不良记录")
+    checked_on: date = Field(description="查询日期（不晚于今天）")
+    note: str = Field("", max_length=300, description="备注，不超过300字")
+
+
+class CreditChecksIn(Schema):
+    entries: list[CreditEntryIn] = Field(min_length=1, max_length=3, description="每个查询渠道一条")
+
+
+class CreditCheckOut(Schema):
+    source: str
+    has_bad_record: bool
+    checked_on: date
+    note: str
+
+
+@router.put(
+    "/applications/{application_id}/credit-checks",
+    operation_id="credit_check_record",
+    summary="记录牵头单位信用核查结果",
+    description=(
+        "推荐单位记录在信用中国、中国执行信息公开网、国家企业信用信息公示系统查询牵头单位的结果（系统不访问这些网站，"
+        "只记录经办人所见及查询日期）。推荐前须完成。与网页同一服务：全部通过才保存，否则按字段给出原因；记入审计日志。"
+    ),
+    response={200: list[CreditCheckOut], **errors(401, 404, 409, 422)},
+)
+def credit_check_record(request: HttpRequest, application_id: int, payload: CreditChecksIn):
+    user = request.auth
+    application = application_queries.get_application_for(user, application_id)
+    entries = {
+        e.source: {"result": e.result, "checked_on": e.checked_on, "note": e.note} for e in payload.entries
+    }
+    saved = services.record_credit_checks(application, entries, by=user, ip=client_ip(request))
+    return [
+        {"source": c.source, "has_bad_record": c.has_bad_record, "checked_on": c.checked_on, "note": c.note}
+        for c in saved
+    ]
+
+
+class RankIn(Schema):
+    rank: int = Field(ge=1, le=1000, description="在本推荐单位已推荐申报中的新位次（1为第一）")
+
+
+class RankOut(Schema):
+    application_id: int
+    rank: int
+
+
+@router.put(
+    "/applications/{application_id}/recommendation-rank",
+    operation_id="recommendation_rank_update",
+    summary="调整推荐排序",
+    description="推荐单位在推荐截止前调整已推荐申报的排序（信息汇总表按此排序）。与网页同一服务，记入审计日志。",
+    response={200: RankOut, **errors(401, 404, 409, 422)},
+)
+def recommendation_rank_update(request: HttpRequest, application_id: int, payload: RankIn):
+    user = request.auth
+    application = application_queries.get_application_for(user, application_id)
+    rec = services.move_rank(application, rank=payload.rank, by=user, ip=client_ip(request))
+    return {"application_id": application.pk, "rank": rec.rank}

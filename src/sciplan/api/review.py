@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from sciplan.api.schemas import Id, errors
@@ -388,6 +388,40 @@ def _draw_out(draw) -> dict:
         "result": draw.result,
         "applications": [a["id"] for a in draw.snapshot["applications"]],
     }
+
+
+class DrawListQuery(Schema):
+    call_id: int = Field(description="申报批次")
+    application_id: int | None = Field(None, description="只列出抽取了这份申报书的记录（含补抽）")
+
+
+class DrawRecordOut(DrawOut):
+    is_redraw: bool = Field(description="是否为补抽（回避、声明冲突或无法联系后补足空缺）")
+    reason: str = Field(description="补抽原因")
+    drawn_by: str
+    drawn_at: datetime
+
+
+@router.get(
+    "/review/panels",
+    response={200: list[DrawRecordOut], **errors(401, 404)},
+    operation_id="panel_list",
+    summary="专家抽取记录",
+)
+def panel_list(request, query: Query[DrawListQuery]):
+    """本批次的全部抽取记录，新的在前，每条含种子与快照校验值，可逐条用 panel_verify 复核；补抽记录一并列出。"""
+    user = _user(request)
+    draws = panels.draws_for(user, query.call_id, application_id=query.application_id)
+    return [
+        {
+            **_draw_out(d),
+            "is_redraw": d.is_redraw,
+            "reason": d.reason,
+            "drawn_by": d.drawn_by.display_name,
+            "drawn_at": d.drawn_at,
+        }
+        for d in draws
+    ]
 
 
 @router.get("/review/panels/{draw_id}/verify", response=VerifyOut, operation_id="panel_verify")

@@ -271,7 +271,7 @@ CREDIT_EDITABLE = frozenset({Status.SUBMITTED, Status.ACCEPTED})
 
 
 def record_credit_checks(
-    application: Application, entries: dict[str, dict[str, Any]], *, by
+    application: Application, entries: dict[str, dict[str, Any]], *, by, ip: str | None = None
 ) -> list[CreditCheck]:
     """Record the lead unit's credit look-ups. ``entries`` maps a source to ``{"result": "clean"|"bad",
     "checked_on": date or ISO text, "note": text}``; a source left entirely blank is skipped.
@@ -339,6 +339,7 @@ def record_credit_checks(
             actor=by,
             obj=locked,
             detail={s: {"bad": b, "checked_on": d.isoformat()} for s, (b, d, _n) in cleaned.items()},
+            ip=ip,
         )
     return saved
 

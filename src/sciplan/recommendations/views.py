@@ -204,7 +204,7 @@ def credit(request: HttpRequest, pk: int) -> HttpResponse:
         for source in CreditSource.values
     }
     try:
-        services.record_credit_checks(application, entries, by=request.user)
+        services.record_credit_checks(application, entries, by=request.user, ip=client_ip(request))
     except DomainError as exc:
         posted = {f"{s}_{k}": v for s, e in entries.items() for k, v in e.items()}
         return _refused(request, application, exc, posted=posted, failed_action="credit")

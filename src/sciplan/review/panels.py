@@ -167,6 +167,21 @@ def verify_draw(draw: Draw, *, by) -> draws.Verification:
     return outcome
 
 
+def draws_for(user, call_id: int, *, application_id: int | None = None) -> list[Draw]:
+    """Every recorded draw of a call (bureau only), newest first; with ``application_id``, those whose
+    snapshot names that application — replaced draws included, so no draw disappears from the record."""
+    ensure_bureau(user)
+    from sciplan.calls import queries as call_queries
+
+    call = call_queries.get_call_for(user, call_id)
+    records = list(Draw.objects.filter(call=call).select_related("drawn_by"))
+    if application_id is not None:
+        records = [
+            d for d in records if application_id in [a["id"] for a in d.snapshot.get("applications", [])]
+        ]
+    return records
+
+
 def get_draw_for(user, pk) -> Draw:
     ensure_bureau(user)
     try:
