@@ -175,6 +175,8 @@ def test_an_intact_backup_verifies(data, tmp_path):
     out = io.StringIO()
     call_command("verify_backup", str(backup), stdout=out)
     assert "备份完好" in out.getvalue()
+    assert {oct(p.stat().st_mode & 0o777) for p in backup.rglob("*") if p.is_file()} == {oct(0o600)}
+    assert backup.stat().st_mode & 0o777 == 0o700
 
 
 def test_a_changed_database_copy_is_detected(data, tmp_path):
@@ -219,7 +221,10 @@ def test_backup_refuses_a_directory_that_is_not_empty(data, tmp_path):
 
 
 def test_object_storage_is_not_copied_and_the_backup_says_so(data, tmp_path, settings):
-    settings.STORAGES = {**settings.STORAGES, "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
     out = io.StringIO()
     call_command("backup", str(tmp_path / "backup"), stdout=out)
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text(encoding="utf-8"))
@@ -230,7 +235,9 @@ def test_object_storage_is_not_copied_and_the_backup_says_so(data, tmp_path, set
 
 
 @pytest.mark.postgres
-def test_postgres_backup_is_a_pg_dump_custom_archive_restored_with_pg_restore(data, scratch, tmp_path, settings):
+def test_postgres_backup_is_a_pg_dump_custom_archive_restored_with_pg_restore(
+    data, scratch, tmp_path, settings
+):
     backup = _backup(tmp_path)
     manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["engine"] == "postgresql"

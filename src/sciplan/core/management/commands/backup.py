@@ -93,7 +93,11 @@ def pg_environment(alias: str) -> dict[str, str]:
         if params.get(key):
             env[name] = str(params[key])
     options = params.get("OPTIONS") or {}
-    for option, name in (("sslmode", "PGSSLMODE"), ("sslrootcert", "PGSSLROOTCERT"), ("service", "PGSERVICE")):
+    for option, name in (
+        ("sslmode", "PGSSLMODE"),
+        ("sslrootcert", "PGSSLROOTCERT"),
+        ("service", "PGSERVICE"),
+    ):
         if options.get(option):
             env[name] = str(options[option])
     env["PGDATABASE"] = str(params["NAME"])
@@ -298,11 +302,15 @@ def copy_files(source: Path, target: Path) -> dict[str, str]:
 def make_backup(directory: Path, *, alias: str = "default") -> dict[str, Any]:
     engine = engine_of(alias)
     if directory.exists() and any(directory.iterdir()):
-        raise CommandError(f"备份目录 {directory} 不是空的，请换一个新目录（backup directory is not empty）。")
+        raise CommandError(
+            f"备份目录 {directory} 不是空的，请换一个新目录（backup directory is not empty）。"
+        )
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     if alias == "default":
         audit.record("backup.create", object_type="backup", detail={"directory": directory.name})
-    made = _backup_postgresql(alias, directory) if engine == "postgresql" else _backup_sqlite(alias, directory)
+    made = (
+        _backup_postgresql(alias, directory) if engine == "postgresql" else _backup_sqlite(alias, directory)
+    )
     root = local_files_root()
     files = copy_files(root, directory / FILES) if root is not None else {}
     missing = sorted(made["keys"] - files.keys()) if root is not None else []
@@ -321,7 +329,15 @@ def make_backup(directory: Path, *, alias: str = "default") -> dict[str, Any]:
         },
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    _owner_only(directory)
     return manifest
+
+
+def _owner_only(directory: Path) -> None:
+    """A backup holds every private file and personal datum: readable by its owner only."""
+    directory.chmod(0o700)
+    for path in directory.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 class Command(BaseCommand):

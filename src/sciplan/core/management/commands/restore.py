@@ -82,7 +82,9 @@ def _restore_postgresql(alias: str, dump: Path, *, force: bool, no_owner: bool) 
         check=False,
     )
     if result.returncode != 0:
-        raise CommandError(f"pg_restore 失败，数据库未改动（pg_restore failed, rolled back）：{result.stderr.strip()}")
+        raise CommandError(
+            f"pg_restore 失败，数据库未改动（pg_restore failed, rolled back）：{result.stderr.strip()}"
+        )
 
 
 def _restore_sqlite(alias: str, copy: Path) -> None:
@@ -93,9 +95,10 @@ def _restore_sqlite(alias: str, copy: Path) -> None:
             source.backup(connection.connection)
         return
     connection.close()
-    with closing(sqlite3.connect(copy)) as source, closing(
-        sqlite3.connect(str(connection.settings_dict["NAME"]), timeout=20)
-    ) as target:
+    with (
+        closing(sqlite3.connect(copy)) as source,
+        closing(sqlite3.connect(str(connection.settings_dict["NAME"]), timeout=20)) as target,
+    ):
         source.backup(target)
 
 
@@ -130,12 +133,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("directory", help="the backup directory (holding manifest.json)")
         parser.add_argument("--database", default="default", help="database alias to restore into")
-        parser.add_argument("--force", action="store_true", help="overwrite a non-empty database and file directory")
         parser.add_argument(
-            "--verify", action="store_true", help="restore nothing; compare the database and files with the manifest"
+            "--force", action="store_true", help="overwrite a non-empty database and file directory"
         )
         parser.add_argument(
-            "--no-owner", action="store_true", help="PostgreSQL: restore as the connecting role, without grants"
+            "--verify",
+            action="store_true",
+            help="restore nothing; compare the database and files with the manifest",
+        )
+        parser.add_argument(
+            "--no-owner",
+            action="store_true",
+            help="PostgreSQL: restore as the connecting role, without grants",
         )
 
     def _fail_on(self, problems: list[str], summary: str) -> None:
@@ -155,7 +164,9 @@ class Command(BaseCommand):
                 f"（backup is {manifest['engine']}, target is {engine}）。"
             )
         if not options["verify"]:
-            self._fail_on(check_backup(directory, manifest), "备份本身与清单不符，未恢复任何内容（backup damaged）")
+            self._fail_on(
+                check_backup(directory, manifest), "备份本身与清单不符，未恢复任何内容（backup damaged）"
+            )
             root = local_files_root()
             _refuse_to_overwrite(alias, root if manifest["files"]["copied"] else None, force=options["force"])
             dump = directory / manifest["database"]["file"]
@@ -172,7 +183,9 @@ class Command(BaseCommand):
                         "（object storage is restored by its own means）。"
                     )
                 )
-        self._fail_on(verify_restored(alias, manifest), "恢复结果与备份清单不符（restore does not match the manifest）")
+        self._fail_on(
+            verify_restored(alias, manifest), "恢复结果与备份清单不符（restore does not match the manifest）"
+        )
         tables = len(manifest["tables"])
         rows = sum(manifest["tables"].values())
         files = len(manifest["files"]["sha256"])

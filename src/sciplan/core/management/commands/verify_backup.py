@@ -27,7 +27,9 @@ class Command(BaseCommand):
         for problem in problems:
             self.stderr.write(problem)
         if problems:
-            raise CommandError(f"备份与清单不符：{len(problems)} 处（backup damaged: {len(problems)} difference(s)）")
+            raise CommandError(
+                f"备份与清单不符：{len(problems)} 处（backup damaged: {len(problems)} difference(s)）"
+            )
         self.stdout.write(
             f"备份完好：数据库副本与 {len(manifest['files']['sha256'])} 个文件的 SHA-256 均与清单一致"
             f"（{manifest['engine']}，{manifest['created_at']}）。"
