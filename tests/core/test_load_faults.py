@@ -25,7 +25,10 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.test import override_settings
 
 from sciplan.accounts import uscc
 from sciplan.accounts.demo import ensure_user
@@ -35,6 +38,8 @@ from sciplan.applications.demo import build_complete_application
 from sciplan.applications.models import Application, ApplicationVersion
 from sciplan.calls.models import Call
 from sciplan.core import clock
+
+CSRF = secrets.token_hex(16)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -61,15 +66,16 @@ class Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp / "gunicorn.log"
+        self.secret_key = secrets.token_urlsafe(50)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SCIPLAN_", "DATABASE_URL"))}
         env.update(
             {
-                "PYTHONPATH": str(ROOT / "src"),
-                "DJANGO_SETTINGS_MODULE": "sciplan.settings",
+                "PYTHONPATH": f"{tmp}{os.pathsep}{ROOT / 'src'}",
+                "DJANGO_SETTINGS_MODULE": "load_settings",
                 "DATABASE_URL": _database_url(),
                 "SCIPLAN_DEBUG": "0",
                 "SCIPLAN_DEMO": "0",
-                "SCIPLAN_SECRET_KEY": secrets.token_urlsafe(50),
+                "SCIPLAN_SECRET_KEY": self.secret_key,
                 "SCIPLAN_ALLOWED_HOSTS": "127.0.0.1",
                 "SCIPLAN_SSL_REDIRECT": "0",
                 "SCIPLAN_VAR_DIR": str(tmp / "var"),
@@ -82,6 +88,13 @@ class Server:
             }
         )
         self.env = env
+        # The production settings, but static files without the manifest that collectstatic builds on
+        # deployment (minutes of work): pages and error pages render as deployed otherwise.
+        (tmp / "load_settings.py").write_text(
+            "from sciplan.settings import *  # noqa: F403\n"
+            "STORAGES = {**STORAGES, 'staticfiles': {'BACKEND': "
+            "'django.contrib.staticfiles.storage.StaticFilesStorage'}}\n"
+        )
 
     def __enter__(self) -> Server:
         self.log = self.log_path.open("ab")
@@ -120,6 +133,22 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+    def session_cookies(self, user) -> str:
+        """A signed-in session for ``user`` as the server reads it (signed with the server's key)."""
+        with override_settings(SECRET_KEY=self.secret_key):
+            store = SessionStore()
+            store.update(
+                {
+                    SESSION_KEY: str(user.pk),
+                    BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                    HASH_SESSION_KEY: user.get_session_auth_hash(),
+                    "auth_at": int(time.time()),
+                    "last_seen": int(time.time()),
+                }
+            )
+            store.create()
+        return f"sessionid={store.session_key}; csrftoken={CSRF}"
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
@@ -282,6 +311,7 @@ def test_database_connections_cut_while_clients_autosave_and_submit(call, person
     started = time.monotonic()
     count = 10
     people = _applicants(call, personas, count, "CUT")
+    sessions = {app.pk: server.session_cookies(app.created_by) for app, _ in people}
     answers = Answers()
     acked_text: dict[int, str] = {}
     receipts: dict[int, str] = {}
@@ -305,6 +335,8 @@ def test_database_connections_cut_while_clients_autosave_and_submit(call, person
         with httpx.Client(base_url=f"{server.base}/api/v1", headers=headers, timeout=20) as http:
             path = f"/applications/{app.pk}"
             version = None
+            cookies = sessions[app.pk]
+            goals = {f"goal_year{n}": getattr(app, f"goal_year{n}") for n in (1, 2, 3)}
             round_no, text = 0, ""
             # A dozen saves, and then on until the last one is acknowledged: a retried save whose first
             # answer was lost meets its own change as a 409, and is read again and saved once more.
@@ -316,16 +348,35 @@ def test_database_connections_cut_while_clients_autosave_and_submit(call, person
                 text = (
                     f"建设基础第{round_no}稿：牵头单位与成员单位已联合承担省级项目{index}项，合作基础扎实。"
                 )
-                got = _send(
-                    http,
-                    answers,
-                    "PATCH",
-                    path,
-                    kind="autosave",
-                    app=app.pk,
-                    json={"version": version, "basis": text},
-                )
-                if got is not None and got.status_code == 200:
+                if index % 2:  # the page's autosave, as applications.js posts it
+                    got = _send(
+                        http,
+                        answers,
+                        "POST",
+                        f"{server.base}/applications/{app.pk}/section/basis/",
+                        kind="page autosave",
+                        app=app.pk,
+                        data={"basis": text, "base_version": version, **goals},
+                        headers={
+                            "Cookie": cookies,
+                            "X-Autosave": "1",
+                            "Accept": "application/json",
+                            "X-CSRFToken": CSRF,
+                        },
+                    )
+                    acked = got is not None and got.status_code == 200 and got.json()["ok"]
+                else:
+                    got = _send(
+                        http,
+                        answers,
+                        "PATCH",
+                        path,
+                        kind="autosave",
+                        app=app.pk,
+                        json={"version": version, "basis": text},
+                    )
+                    acked = got is not None and got.status_code == 200
+                if acked:
                     acked_text[app.pk] = text
                     version = got.json()["version"]
                 else:
@@ -363,6 +414,7 @@ def test_database_connections_cut_while_clients_autosave_and_submit(call, person
     assert sum(kills) > 0, "connections were cut"
     assert any(row["status"] == 503 for row in answers.rows), "the cuts were met by requests"
     assert not [r for r in answers.rows if r["status"] not in ("transport", 503, 200, 409)], answers.rows
+    assert {"autosave", "page autosave"} <= {r["kind"] for r in answers.rows if r["status"] == 200}
     assert len(receipts) == count, "every client got its submission acknowledged in the end"
     for app, _ in people:
         stored = Application.objects.get(pk=app.pk)
