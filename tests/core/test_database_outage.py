@@ -14,6 +14,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
@@ -233,3 +234,22 @@ def test_outage_and_unstorable_input_answers_hold_under_production_settings(tmp_
     assert json.loads(answers["api_nul"][2])["errors"] == {"username": FIELD_MESSAGE}
     assert answers["page_nul"][0] == 400
     assert FIELD_MESSAGE in answers["page_nul"][2]
+
+
+def test_outage_inside_the_access_policy_check_is_503_not_403(applicant_page, complete_application):
+    # The page's access policy fails closed on an error; a dropped database is still refused, as a 503
+    # the autosave retries, not as a 403 it would show as "no permission".
+    from sciplan.core.middleware import AccessPolicyMiddleware
+
+    def dropped(self, request, user):
+        raise OperationalError("terminating connection due to administrator command")
+
+    with mock.patch.object(AccessPolicyMiddleware, "_policy", dropped):
+        response = applicant_page.post(
+            f"/applications/{complete_application.pk}/section/basic/",
+            {"direction": "断线时输入的文字", "base_version": complete_application.version},
+            HTTP_ACCEPT="application/json",
+            HTTP_X_AUTOSAVE="1",
+        )
+
+    _assert_busy(response, json_body=True)

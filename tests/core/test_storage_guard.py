@@ -107,3 +107,45 @@ def test_an_after_commit_hook_that_raises_does_not_remove_committed_files(user):
 def test_storing_outside_the_guard_is_refused():
     with pytest.raises(RuntimeError):
         _store()
+
+
+def test_concurrent_requests_each_keep_their_own_guard(user):
+    # Threads of one server process (gunicorn's gthread) share ``django.db.connection``, the proxy; each
+    # has its own database connection and must have its own file scopes. Here the first request's block
+    # ends while the second's is still open: the second must still be able to store, and keep, its file.
+    import threading
+
+    first_open, second_open, first_done = threading.Event(), threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def first():
+        try:
+            with storage.files_with_rows():
+                first_open.set()
+                second_open.wait(10)
+        finally:
+            first_done.set()
+            connection.close()
+
+    def second():
+        try:
+            first_open.wait(10)
+            with storage.files_with_rows():
+                second_open.set()
+                first_done.wait(10)
+                key = _store()
+                _row(key, user)
+            outcome["key"] = key
+        except Exception as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+
+    assert "error" not in outcome, outcome
+    assert _exists(outcome["key"])

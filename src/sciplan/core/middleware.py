@@ -312,7 +312,10 @@ class AccessPolicyMiddleware:
             return self._policy(request, user)
         except PermissionDenied:
             raise
-        except Exception:
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                # Still refused, but as what it is: the database dropped, so the client retries (F30).
+                return busy_response(request)
             logger.exception("access policy check failed; refusing %s", request.path)
             raise PermissionDenied from None
 

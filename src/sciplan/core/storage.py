@@ -86,9 +86,11 @@ class _Scope:
 
 
 def _scopes() -> list[_Scope]:
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connections
 
-    return connection.__dict__.setdefault("_sciplan_file_scopes", [])
+    # On the calling thread's own connection object: ``django.db.connection`` is a proxy that every
+    # thread of a process shares, so scopes kept on it would mix concurrent requests' files.
+    return connections[DEFAULT_DB_ALIAS].__dict__.setdefault("_sciplan_file_scopes", [])
 
 
 def _named_by_a_row(keys: list[str]) -> set[str]:
