@@ -245,3 +245,85 @@ def upload_letter(page, call_pk: int) -> None:
     page.get_by_label("盖章推荐函扫描件").set_input_files(pdf("推荐函（盖章）.pdf"))
     page.locator("form.card").get_by_role("button", name=re.compile("^(上传|替换)$")).click()
     settle(page)
+
+
+# --- the bureau and the experts ----------------------------------------------------------------------
+
+
+def today() -> str:
+    return clock.local(clock.now()).date().isoformat()
+
+
+def receive_summary_table(page, call_pk: int) -> None:
+    page.goto(f"{page.base}/review/intake/?call={call_pk}")
+    page.get_by_label("汇总表接收日期").first.fill(today())
+    page.get_by_role("button", name="登记收到汇总表").first.click()
+    settle(page)
+
+
+def receive_paper_and_pass_formal_review(page, application_pk: int, copies: int = 3) -> None:
+    """Records the paper copies, ticks every checklist item and passes the formal review."""
+    page.goto(f"{page.base}/review/applications/{application_pk}/")
+    intake = page.locator("#intake")
+    intake.get_by_label("接收日期").fill(today())
+    intake.get_by_label("份数").fill(str(copies))
+    intake.get_by_role("button", name="登记", exact=True).click()
+    settle(page)
+    formal = page.locator("#formal")
+    for box in formal.locator('input[name="checklist"]').all():
+        box.check()
+    formal.locator('input[name="outcome"][value="pass"]').check()
+    formal.get_by_role("button", name="提交审查结论").click()
+    settle(page)
+
+
+def draw_panel(page, call_pk: int, size: int) -> None:
+    """Draws a panel of ``size`` for the first application waiting for one."""
+    page.goto(f"{page.base}/review/draws/?call={call_pk}")
+    page.locator('input[name="applications"]').first.check()
+    page.get_by_label("每组人数").fill(str(size))
+    page.get_by_role("button", name="随机抽取").click()
+    settle(page)
+
+
+def declare_and_score(page, application_pk: int, share: float) -> None:
+    """An assigned expert declares no conflict and scores every indicator at ``share`` of its maximum."""
+    page.goto(f"{page.base}/review/assignments/")
+    page.get_by_role("button", name="声明无利益冲突，开始评审").click()
+    settle(page)
+    page.goto(f"{page.base}/review/assignments/{application_pk}/score/")
+    for score in page.locator("input.score-input").all():
+        score.fill(str(max(1, int(float(score.get_attribute("max")) * share))))
+    for comment in page.locator('textarea[name^="comment_"]').all():
+        comment.fill("技术路线清晰，合作机制健全。")
+
+
+def submit_scores(page) -> None:
+    page.get_by_role("button", name="提交评分").click()
+    settle(page)
+
+
+def confirm_ranking(page, call_pk: int) -> None:
+    page.goto(f"{page.base}/review/ranking/?call={call_pk}")
+    page.get_by_role("button", name="确认并冻结排名").click()
+    settle(page)
+
+
+def propose_and_publish_notice(page, call_pk: int, application_pk: int) -> None:
+    """Puts the application on the proposed list with the meeting's record and publishes the notice."""
+    page.goto(f"{page.base}/recognition/calls/{call_pk}/")
+    page.locator(f"#p-{application_pk}").check()
+    page.get_by_label("决策会议日期").fill(today())
+    page.get_by_label("参会人员").fill("局长、分管副局长、基础研究科科长")
+    page.get_by_label("会议纪要").fill("会议研究确定拟认定名单，同意按程序公示。")
+    page.get_by_role("button", name="列入拟认定名单").click()
+    settle(page)
+    page.get_by_role("button", name="发布公示").click()
+    settle(page)
+
+
+def recognize(page, application_pk: int, number: str) -> None:
+    page.goto(f"{page.base}/recognition/applications/{application_pk}/recognize/")
+    page.get_by_label("认定文号").fill(number)
+    page.get_by_role("button", name="认定并发送通知").click()
+    settle(page)

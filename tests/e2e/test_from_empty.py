@@ -166,6 +166,21 @@ def test_a_bureau_starts_from_an_empty_database(new_page, settings, shoot, monke
     )
 
 
+def _new_entry(admin: Person, dictionary: str, link: str, code: str, name: str):
+    admin.go(f"/calls/dictionaries/{dictionary}/")
+    admin.page.get_by_role("link", name=link).first.click()
+    form = admin.page.locator("main form")
+    form.get_by_role("textbox", name="编码", exact=True).fill(code)
+    form.get_by_role("textbox", name="名称", exact=True).fill(name)
+    return form
+
+
+def _save_entry(admin: Person, form, name: str) -> None:
+    form.get_by_role("button", name="保存").click()
+    steps.settle(admin.page)
+    assert name in admin.page.locator("main").inner_text()
+
+
 def build_dictionaries(admin: Person, shoot) -> None:
     """The industries, the recommending units and next year's working-day calendar, from the menu."""
     admin.go("/")
@@ -173,32 +188,20 @@ def build_dictionaries(admin: Person, shoot) -> None:
     steps.settle(admin.page)
     shoot(admin.page, "empty-dictionaries", phone=True)
     for code, group, name in (("petrochem", "1", "石油化工"), ("newmat", "3", "新材料")):
-        admin.go("/calls/dictionaries/industries/")
-        admin.page.get_by_role("link", name="新增产业").first.click()
-        form = admin.page.locator("main form")
-        form.get_by_role("textbox", name="编码", exact=True).fill(code)
-        form.get_by_role("textbox", name="名称", exact=True).fill(name)
+        form = _new_entry(admin, "industries", "新增产业", code, name)
         form.get_by_label("类别").select_option(group)
-        form.get_by_role("button", name="保存").click()
-        steps.settle(admin.page)
-        assert name in admin.page.locator("main").inner_text()
+        _save_entry(admin, form, name)
     for code, name, kind, region, cosign in (
         ("430603", "云溪区", "county", "430603", True),
         ("P01", "岳阳经济技术开发区", "park", "", False),
     ):
-        admin.go("/calls/dictionaries/recommenders/")
-        admin.page.get_by_role("link", name="新增推荐单位").first.click()
-        form = admin.page.locator("main form")
-        form.get_by_role("textbox", name="编码", exact=True).fill(code)
-        form.get_by_role("textbox", name="名称", exact=True).fill(name)
+        form = _new_entry(admin, "recommenders", "新增推荐单位", code, name)
         form.get_by_label("类型").select_option(kind)
         if region:
             form.get_by_label("行政区划代码（GB/T 2260）").fill(region)
         if cosign:
             form.get_by_label("需财政部门联合推荐").check()
-        form.get_by_role("button", name="保存").click()
-        steps.settle(admin.page)
-        assert name in admin.page.locator("main").inner_text()
+        _save_entry(admin, form, name)
     shoot(admin.page, "empty-recommenders", phone=True)
     # The State Council's arrangement for next year, entered when it is published.
     admin.go("/recognition/calendar/?year=2027#year-form")
@@ -309,70 +312,28 @@ def run_the_procedure(new_page, shoot, *, bureau, county, finance, experts, call
     assert Application.objects.get(pk=pk).status == "recommended"
 
     # The bureau: paper copies and summary table, formal review, the draw among the invited experts.
-    page = bureau.page
-    today = clock.local(clock.now()).date().isoformat()
-    bureau.go(f"/review/intake/?call={call.pk}")
-    page.get_by_label("汇总表接收日期").first.fill(today)
-    page.get_by_role("button", name="登记收到汇总表").first.click()
-    steps.settle(page)
-    bureau.go(f"/review/applications/{pk}/")
-    intake = page.locator("#intake")
-    intake.get_by_label("接收日期").fill(today)
-    intake.get_by_label("份数").fill("3")
-    intake.get_by_role("button", name="登记", exact=True).click()
-    steps.settle(page)
-    formal = page.locator("#formal")
-    for box in formal.locator('input[name="checklist"]').all():
-        box.check()
-    formal.locator('input[name="outcome"][value="pass"]').check()
-    formal.get_by_role("button", name="提交审查结论").click()
-    steps.settle(page)
+    steps.receive_summary_table(bureau.page, call.pk)
+    steps.receive_paper_and_pass_formal_review(bureau.page, pk)
     assert Application.objects.get(pk=pk).status == "under_review"
-    bureau.go(f"/review/draws/?call={call.pk}")
-    page.locator('input[name="applications"]').first.check()
-    page.get_by_label("每组人数").fill(str(len(experts)))
-    page.get_by_role("button", name="随机抽取").click()
-    steps.settle(page)
-    shoot(page, "empty-draw", phone=True)
+    steps.draw_panel(bureau.page, call.pk, len(experts))
+    shoot(bureau.page, "empty-draw", phone=True)
 
     # Each invited expert declares no conflict and scores.
     for i, expert in enumerate(experts):
-        expert.go("/review/assignments/")
-        expert.page.get_by_role("button", name="声明无利益冲突，开始评审").click()
-        steps.settle(expert.page)
-        expert.go(f"/review/assignments/{pk}/score/")
-        for score in expert.page.locator("input.score-input").all():
-            score.fill(str(max(1, int(float(score.get_attribute("max")) * (0.9 - i * 0.05)))))
-        for comment in expert.page.locator('textarea[name^="comment_"]').all():
-            comment.fill("技术路线清晰，合作机制健全。")
-        expert.page.get_by_role("button", name="提交评分").click()
-        steps.settle(expert.page)
+        steps.declare_and_score(expert.page, pk, 0.9 - i * 0.05)
+        steps.submit_scores(expert.page)
 
     # Ranking, the proposed list, the public notice; after it, recognition and the public register.
-    bureau.go(f"/review/ranking/?call={call.pk}")
-    page.get_by_role("button", name="确认并冻结排名").click()
-    steps.settle(page)
-    bureau.go(f"/recognition/calls/{call.pk}/")
-    page.locator(f"#p-{pk}").check()
-    page.get_by_label("决策会议日期").fill(today)
-    page.get_by_label("参会人员").fill("局长、分管副局长、基础研究科科长")
-    page.get_by_label("会议纪要").fill("会议研究确定拟认定名单，同意按程序公示。")
-    page.get_by_role("button", name="列入拟认定名单").click()
-    steps.settle(page)
-    page.get_by_role("button", name="发布公示").click()
-    steps.settle(page)
+    steps.confirm_ranking(bureau.page, call.pk)
+    steps.propose_and_publish_notice(bureau.page, call.pk, pk)
     assert Application.objects.get(pk=pk).status == "in_public_notice"
     notice_end = Application.objects.get(pk=pk).notice_entries.get().notice.ends_at
     with time_machine.travel(notice_end + timedelta(days=1, hours=1), tick=True):
         # A week later the session has ended: the bureau signs in again, with the same authenticator.
-        secret = bureau.secret
-        bureau = Person(new_page(), bureau.username, bureau.password)
-        bureau.secret = secret
-        bureau.sign_in()
-        bureau.go(f"/recognition/applications/{pk}/recognize/")
-        bureau.page.get_by_label("认定文号").fill("岳科发〔2026〕9号")
-        bureau.page.get_by_role("button", name="认定并发送通知").click()
-        steps.settle(bureau.page)
+        again = Person(new_page(), bureau.username, bureau.password)
+        again.secret = bureau.secret
+        again.sign_in()
+        steps.recognize(again.page, pk, "岳科发〔2026〕9号")
         assert Application.objects.get(pk=pk).status == "recognized"
         public = new_page()
         public.goto(public.base + "/recognized/")

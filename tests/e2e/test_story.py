@@ -20,7 +20,6 @@ from sciplan.accounts.demo import ensure_user
 from sciplan.accounts.roles import Role
 from sciplan.applications.models import Application, ApplicationVersion, StatusEvent
 from sciplan.calls.models import Industry
-from sciplan.core import clock
 from sciplan.review.models import Expert
 from tests.e2e import steps
 from tests.e2e.conftest import login
@@ -175,67 +174,32 @@ def test_the_whole_path(new_page, personas, call, shoot, two_factor):
     login(bureau, "bureau")
     bureau.goto(bureau.base + "/review/dashboard/")
     shoot(bureau, "bureau-dashboard", phone=True)
-    bureau.goto(f"{bureau.base}/review/intake/?call={call.pk}")
-    bureau.get_by_label("汇总表接收日期").first.fill(clock.local(clock.now()).date().isoformat())
-    bureau.get_by_role("button", name="登记收到汇总表").first.click()
-    steps.settle(bureau)
+    steps.receive_summary_table(bureau, call.pk)
     assert bureau.get_by_label("汇总表接收日期").count() == 0
     shoot(bureau, "bureau-intake", phone=True)
-    bureau.goto(f"{bureau.base}/review/applications/{pk}/")
-    intake = bureau.locator("#intake")
-    intake.get_by_label("接收日期").fill(clock.local(clock.now()).date().isoformat())
-    intake.get_by_label("份数").fill("3")
-    intake.get_by_role("button", name="登记", exact=True).click()
-    steps.settle(bureau)
-    formal = bureau.locator("#formal")
-    for box in formal.locator('input[name="checklist"]').all():
-        box.check()
-    formal.locator('input[name="outcome"][value="pass"]').check()
+    steps.receive_paper_and_pass_formal_review(bureau, pk)
     shoot(bureau, "bureau-formal-review", phone=True)
-    formal.get_by_role("button", name="提交审查结论").click()
-    steps.settle(bureau)
     assert Application.objects.get(pk=pk).status == "under_review"
 
     # 8. A panel is drawn; the experts declare and score.
-    bureau.goto(f"{bureau.base}/review/draws/?call={call.pk}")
-    bureau.locator('input[name="applications"]').first.check()
-    bureau.get_by_label("每组人数").fill(str(len(experts)))
-    bureau.get_by_role("button", name="随机抽取").click()
-    steps.settle(bureau)
+    steps.draw_panel(bureau, call.pk, len(experts))
     shoot(bureau, "bureau-draw", phone=True)
     for i, expert in enumerate(experts):
         page = new_page()
         login(page, expert.user.username)
-        page.goto(page.base + "/review/assignments/")
         if i == 0:
+            page.goto(page.base + "/review/assignments/")
             shoot(page, "expert-assignments", phone=True)
-        page.get_by_role("button", name="声明无利益冲突，开始评审").click()
-        steps.settle(page)
-        page.goto(f"{page.base}/review/assignments/{pk}/score/")
-        for score in page.locator("input.score-input").all():
-            score.fill(str(max(1, int(float(score.get_attribute("max")) * (0.9 - i * 0.05)))))
-        for comment in page.locator('textarea[name^="comment_"]').all():
-            comment.fill("技术路线清晰，合作机制健全。")
+        steps.declare_and_score(page, pk, 0.9 - i * 0.05)
         if i == 0:
             shoot(page, "expert-score", phone=True)
-        page.get_by_role("button", name="提交评分").click()
-        steps.settle(page)
+        steps.submit_scores(page)
         page.context.close()
 
     # 9. The ranking is confirmed; the proposed list and the public notice.
-    bureau.goto(f"{bureau.base}/review/ranking/?call={call.pk}")
-    bureau.get_by_role("button", name="确认并冻结排名").click()
-    steps.settle(bureau)
+    steps.confirm_ranking(bureau, call.pk)
     shoot(bureau, "bureau-ranking", phone=True)
-    bureau.goto(f"{bureau.base}/recognition/calls/{call.pk}/")
-    bureau.locator(f"#p-{pk}").check()
-    bureau.get_by_label("决策会议日期").fill(clock.local(clock.now()).date().isoformat())
-    bureau.get_by_label("参会人员").fill("局长、分管副局长、基础研究科科长")
-    bureau.get_by_label("会议纪要").fill("会议研究确定拟认定名单，同意按程序公示。")
-    bureau.get_by_role("button", name="列入拟认定名单").click()
-    steps.settle(bureau)
-    bureau.get_by_role("button", name="发布公示").click()
-    steps.settle(bureau)
+    steps.propose_and_publish_notice(bureau, call.pk, pk)
     shoot(bureau, "bureau-notice-published", phone=True)
     assert Application.objects.get(pk=pk).status == "in_public_notice"
 
@@ -271,10 +235,8 @@ def test_the_whole_path(new_page, personas, call, shoot, two_factor):
         bureau = new_page()
         login(bureau, "bureau")
         bureau.goto(f"{bureau.base}/recognition/applications/{pk}/recognize/")
-        bureau.get_by_label("认定文号").fill("岳科发〔2026〕8号")
         shoot(bureau, "recognize", phone=True)
-        bureau.get_by_role("button", name="认定并发送通知").click()
-        steps.settle(bureau)
+        steps.recognize(bureau, pk, "岳科发〔2026〕8号")
         assert Application.objects.get(pk=pk).status == "recognized"
 
         public.goto(public.base + "/recognized/")
