@@ -6,6 +6,8 @@ never for a fixed time.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -93,8 +95,6 @@ def test_conflict_shows_both_texts_and_keeps_mine_on_request(new_page, complete_
 
 def _wait_for_field(application, name: str, expected: str, *, seconds: float = 30) -> str:
     """The server's value once it equals ``expected`` (or the last value seen after ``seconds``)."""
-    import time
-
     deadline = time.monotonic() + seconds
     value = _field(application, name)
     while value != expected and time.monotonic() < deadline:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,12 +66,26 @@ def test_demo_authenticator_codes_refuse_outside_demo_mode(settings):
         call_command("demo_otp", "bureau")
 
 
-def test_demo_mode_follows_debug_by_default():
-    from sciplan import settings as project_settings
+@pytest.mark.parametrize(("debug", "demo"), [("0", "False"), ("1", "True")])
+def test_demo_mode_follows_debug_unless_set(debug, demo):
+    """Production (DEBUG off) is never demo mode unless SCIPLAN_DEMO says so: read from the settings a
+    fresh process computes, not from this test run's."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SCIPLAN_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(
+        SCIPLAN_DEBUG=debug,
+        SCIPLAN_SECRET_KEY="demo-mode-check-0123456789-secret-key-long-enough-for-production-xx",
+        SCIPLAN_ALLOWED_HOSTS="sciplan.example.cn",
+        DJANGO_SETTINGS_MODULE="sciplan.settings",
+        PYTHONPATH=str(SRC.parent),
+    )
+    code = "from django.conf import settings; print(settings.DEMO_MODE)"
+    out = subprocess.run(  # noqa: S603 - our own interpreter and a fixed line of code
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
 
-    source = Path(project_settings.__file__).read_text(encoding="utf-8")
-
-    assert 'DEMO_MODE = env_bool("SCIPLAN_DEMO", DEBUG)' in source
+    assert out.stdout.strip() == demo, out.stderr
 
 
 # --- A17 -----------------------------------------------------------------------------------------------
