@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from sciplan.accounts.validators import validate_mobile, validate_username
 from sciplan.calls.models import Recommender
 from sciplan.core import audit, authority, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from sciplan.core.ratelimit import clear_sign_in_failures
 
 OFFICIAL_ROLES = (Role.RECOMMENDER, Role.FINANCE, Role.BUREAU, Role.EXPERT, Role.ADMIN, Role.AUDITOR)
 
@@ -68,14 +70,28 @@ def ensure_admin(by) -> None:
 
 def _locked_usernames():
     """Usernames django-axes currently holds locked (failures at the limit within the cool-off)."""
-    from datetime import timedelta
-
     from axes.models import AccessAttempt
 
     since = clock.now() - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
     return AccessAttempt.objects.filter(
         failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
     )
+
+
+def lockout_lifts_at(*, username: str, ip_address: str | None, cool_off: timedelta) -> datetime:
+    """When a lockout of ``username`` at ``ip_address`` ends: ``cool_off`` after the last failure there
+    (the lock holds one account at one address, settings ``AXES_LOCKOUT_PARAMETERS``); never in the past."""
+    from axes.models import AccessAttempt
+
+    now = clock.now()
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=ip_address)
+        .order_by("-attempt_time")
+        .first()
+        if username
+        else None
+    )
+    return max((attempt.attempt_time if attempt else now) + cool_off, now + timedelta(seconds=1))
 
 
 def user_list(
@@ -305,8 +321,6 @@ def unlock(*, by, username: str = "", ip_address: str = "", ip: str | None = Non
     if username:
         count += reset(username=username)
     if ip_address:
-        from sciplan.core.ratelimit import clear_sign_in_failures
-
         count += reset(ip=ip_address)
         clear_sign_in_failures(ip_address)
     audit.record(
