@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -308,10 +309,18 @@ def reset_password(user: User, *, by, ip: str | None = None) -> User:
     return locked
 
 
+def password_set_by_link(user: User, *, ip: str | None = None) -> None:
+    """After a password was set through the one-time link (already saved by Django's form): it counts
+    as a fresh change, and since whoever holds the link is the account's owner, a lockout of the
+    account ends here. Recorded."""
+    user.password_changed_at = clock.now()
+    user.save(update_fields=["password_changed_at"])
+    reset(username=user.get_username())
+    audit.record("user.password_set", actor=user, obj=user, ip=ip)
+
+
 def unlock(*, by, username: str = "", ip_address: str = "", ip: str | None = None) -> int:
     """Lift a sign-in lockout of an account or a source address with django-axes' own reset."""
-    from axes.utils import reset
-
     ensure_admin(by)
     username, ip_address = username.strip(), ip_address.strip()
     if not username and not ip_address:
