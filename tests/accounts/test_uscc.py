@@ -75,7 +75,7 @@ def test_uscc_checksum_failures_are_marked_overridable():
     with pytest.raises(uscc.UsccError) as caught:
         uscc.validate("91430600MA4L0H018Y")
 
-    assert caught.value.checksum_only is True
+    assert caught.value.overridable is True
 
 
 @pytest.mark.parametrize(

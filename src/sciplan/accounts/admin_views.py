@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sciplan.accounts import user_admin
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
-from sciplan.core import audit, clock
 from sciplan.core.errors import DomainError, NotFound
 from sciplan.core.http import client_ip
 
@@ -146,13 +145,6 @@ class SetPasswordView(PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user = form.user
-        user.password_changed_at = clock.now()
-        user.save(update_fields=["password_changed_at"])
-        # Whoever holds the one-time link is the account's owner: a lockout of the account ends here.
-        from axes.utils import reset
-
-        reset(username=user.get_username())
-        audit.record("user.password_set", actor=user, obj=user, ip=client_ip(self.request))
+        user_admin.password_set_by_link(form.user, ip=client_ip(self.request))
         messages.success(self.request, "密码已设置，请用新密码登录。")
         return response

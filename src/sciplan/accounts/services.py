@@ -48,10 +48,6 @@ def uscc_accepted(code: str) -> bool:
     return uscc.is_valid(code) or uscc_overridden(uscc.normalize(code))
 
 
-# Registration's name for it.
-clean_unit_uscc = clean_uscc
-
-
 REGISTRATION_FIELDS = (
     "unit_name",
     "uscc",
@@ -80,7 +76,7 @@ def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
             continue
         try:
             if name == "uscc":
-                value = clean_unit_uscc(value)
+                value = clean_uscc(value)
             elif name == "mobile":
                 value = validate_mobile(value)
             elif name == "email" and value:
@@ -264,7 +260,7 @@ def override_uscc(*, code: str, unit_name: str, reason: str, by, ip: str | None 
     except uscc.UsccError as exc:
         if not exc.overridable:
             errors["uscc"] = exc.message + "此类错误不能豁免，请核对代码。"
-    if not errors and UsccOverride.objects.filter(uscc=normalized).exists():
+    if not errors and uscc_overridden(normalized):
         errors["uscc"] = "该代码已豁免，无需重复办理。"
     unit_name = (unit_name or "").strip()
     reason = (reason or "").strip()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sciplan.core import audit
+from sciplan.core import audit, ratelimit
 from sciplan.core.http import client_ip
 
 
@@ -32,8 +32,6 @@ def on_logout(sender, request, user, **kwargs):
 
 
 def on_failure(sender, credentials, request=None, **kwargs):
-    from sciplan.core import ratelimit
-
     try:
         ratelimit.record_sign_in_failure(request)
     except Exception:  # the limiter's check fails closed; the failure itself is still audited

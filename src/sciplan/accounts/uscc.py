@@ -71,10 +71,6 @@ class UsccError(ValueError):
         # fails): the bureau may accept this one code after checking the licence.
         self.overridable = overridable
 
-    @property
-    def checksum_only(self) -> bool:
-        return self.overridable
-
 
 def normalize(raw: str) -> str:
     """Drop invisible characters, full-width → half-width, drop all spaces, upper case."""

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -34,6 +36,7 @@ from sciplan.accounts.validators import validate_mobile, validate_username
 from sciplan.calls.models import Recommender
 from sciplan.core import audit, authority, clock
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from sciplan.core.ratelimit import clear_sign_in_failures
 
 OFFICIAL_ROLES = (Role.RECOMMENDER, Role.FINANCE, Role.BUREAU, Role.EXPERT, Role.ADMIN, Role.AUDITOR)
 
@@ -68,14 +71,28 @@ def ensure_admin(by) -> None:
 
 def _locked_usernames():
     """Usernames django-axes currently holds locked (failures at the limit within the cool-off)."""
-    from datetime import timedelta
-
     from axes.models import AccessAttempt
 
     since = clock.now() - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
     return AccessAttempt.objects.filter(
         failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
     )
+
+
+def lockout_lifts_at(*, username: str, ip_address: str | None, cool_off: timedelta) -> datetime:
+    """When a lockout of ``username`` at ``ip_address`` ends: ``cool_off`` after the last failure there
+    (the lock holds one account at one address, settings ``AXES_LOCKOUT_PARAMETERS``); never in the past."""
+    from axes.models import AccessAttempt
+
+    now = clock.now()
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=ip_address)
+        .order_by("-attempt_time")
+        .first()
+        if username
+        else None
+    )
+    return max((attempt.attempt_time if attempt else now) + cool_off, now + timedelta(seconds=1))
 
 
 def user_list(
@@ -292,10 +309,18 @@ def reset_password(user: User, *, by, ip: str | None = None) -> User:
     return locked
 
 
+def password_set_by_link(user: User, *, ip: str | None = None) -> None:
+    """After a password was set through the one-time link (already saved by Django's form): it counts
+    as a fresh change, and since whoever holds the link is the account's owner, a lockout of the
+    account ends here. Recorded."""
+    user.password_changed_at = clock.now()
+    user.save(update_fields=["password_changed_at"])
+    reset(username=user.get_username())
+    audit.record("user.password_set", actor=user, obj=user, ip=ip)
+
+
 def unlock(*, by, username: str = "", ip_address: str = "", ip: str | None = None) -> int:
     """Lift a sign-in lockout of an account or a source address with django-axes' own reset."""
-    from axes.utils import reset
-
     ensure_admin(by)
     username, ip_address = username.strip(), ip_address.strip()
     if not username and not ip_address:
@@ -305,8 +330,6 @@ def unlock(*, by, username: str = "", ip_address: str = "", ip: str | None = Non
     if username:
         count += reset(username=username)
     if ip_address:
-        from sciplan.core.ratelimit import clear_sign_in_failures
-
         count += reset(ip=ip_address)
         clear_sign_in_failures(ip_address)
     audit.record(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from axes.helpers import get_client_username, get_cool_off
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -9,12 +12,14 @@ from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sciplan.accounts import services
+from sciplan.accounts import services, user_admin
 from sciplan.accounts.forms import LoginForm
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
+from sciplan.core import authority, clock
 from sciplan.core.errors import DomainError
 from sciplan.core.http import client_ip, safe_next
 
@@ -63,26 +68,14 @@ def lockout_response(request, *args, **kwargs) -> HttpResponse:
     The lock holds one account at one client address (settings ``AXES_LOCKOUT_PARAMETERS``): the page
     says when it lifts, that other networks are not affected, and who can lift it sooner.
     """
-    from datetime import timedelta
-
-    from axes.helpers import get_client_username, get_cool_off
-    from axes.models import AccessAttempt
-    from django.utils import timezone
-
-    from sciplan.core import authority, clock
-
     credentials = kwargs.get("credentials") or (args[-1] if args and isinstance(args[-1], dict) else None)
     cool_off = get_cool_off(request) or timedelta(minutes=15)
-    username = get_client_username(request, credentials) or ""
-    attempt = (
-        AccessAttempt.objects.filter(username=username, ip_address=client_ip(request))
-        .order_by("-attempt_time")
-        .first()
-        if username
-        else None
+    retry_at = user_admin.lockout_lifts_at(
+        username=get_client_username(request, credentials) or "",
+        ip_address=client_ip(request),
+        cool_off=cool_off,
     )
     now = clock.now()
-    retry_at = max((attempt.attempt_time if attempt else now) + cool_off, now + timedelta(seconds=1))
     seconds = max(int((retry_at - now).total_seconds()), 1)
     context = {
         "minutes": max(round(cool_off.total_seconds() / 60), 1),

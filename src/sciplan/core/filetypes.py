@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import struct
 import zipfile
 import zlib
@@ -101,8 +102,6 @@ def _ooxml_kind(fileobj: IO[bytes]) -> str | None:
 
 def _check_pdf(fileobj: IO[bytes]) -> None:
     """A PDF must open as one (pypdf reads its page tree) and carry no markup before or after it."""
-    import logging
-
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 

@@ -63,7 +63,7 @@ def client_ip(request: HttpRequest) -> str | None:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not forwarded:
         return peer
-    hops = [entry for entry in forwarded.split(",")]
+    hops = forwarded.split(",")
     if len(hops) < count:
         return peer
     return _address(hops[-count]) or peer

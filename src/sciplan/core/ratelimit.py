@@ -16,6 +16,7 @@ configured proxy is the same address every time.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,27 +54,29 @@ def matching_rule(name: str, method: str) -> Rule | None:
     return None
 
 
-def hit(bucket: str, *, limit: int, window: int) -> int | None:
-    """Count one request in ``bucket``; return seconds to wait when over the limit, else ``None``."""
-    now = int(time.time())
-    start = now - now % window
-    key = f"rl:{bucket}:{start}"
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
-    if count > limit:
-        return max(start + window - now, 1)
-    return None
-
-
 def _window(window: int) -> tuple[int, int]:
+    """Now and the start of the fixed window it falls in."""
     now = int(time.time())
     return now, now - now % window
+
+
+def _count(key: str, *, window: int) -> int:
+    """Add one to the counter ``key`` (kept for the window) and return the new count."""
+    if cache.add(key, 1, timeout=window + 1):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 1)
+        return 1
+
+
+def hit(bucket: str, *, limit: int, window: int) -> int | None:
+    """Count one request in ``bucket``; return seconds to wait when over the limit, else ``None``."""
+    now, start = _window(window)
+    if _count(f"rl:{bucket}:{start}", window=window) > limit:
+        return max(start + window - now, 1)
+    return None
 
 
 SIGN_IN_ROUTES = ("accounts:login", "api:auth_token_create")
@@ -89,12 +92,7 @@ def record_sign_in_failure(request: HttpRequest | None) -> None:
         return
     window = settings.LOGIN_ADDRESS_WINDOW_SECONDS
     _, start = _window(window)
-    key = _sign_in_key(client_ip(request) or "-", start)
-    if not cache.add(key, 1, timeout=window + 1):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, timeout=window + 1)
+    _count(_sign_in_key(client_ip(request) or "-", start), window=window)
 
 
 def sign_in_wait(request: HttpRequest) -> int | None:
@@ -118,8 +116,6 @@ def check_sign_in(request: HttpRequest) -> HttpResponse | None:
     try:
         wait = sign_in_wait(request)
     except Exception:
-        import logging
-
         logging.getLogger("sciplan.security").exception("sign-in limiter failed; refusing")
         return refused(request)
     return too_many(request, wait) if wait else None

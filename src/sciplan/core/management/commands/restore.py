@@ -20,12 +20,14 @@ import sqlite3
 import subprocess
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.db.backends.sqlite3.creation import DatabaseCreation as SQLiteCreation
 
 from sciplan.core import audit
-from sciplan.core.management.commands.backup import (
+from sciplan.core.backups import (
     FILES,
     check_backup,
     compare_database,
@@ -89,7 +91,7 @@ def _restore_postgresql(alias: str, dump: Path, *, force: bool, no_owner: bool) 
 
 def _restore_sqlite(alias: str, copy: Path) -> None:
     connection = connections[alias]
-    if connection.is_in_memory_db():
+    if SQLiteCreation.is_in_memory_db(connection.settings_dict["NAME"]):
         connection.ensure_connection()
         with closing(sqlite3.connect(copy)) as source:
             source.backup(connection.connection)
@@ -113,7 +115,7 @@ def _restore_files(backup: Path, root: Path) -> None:
     copy_files(backup / FILES, root)
 
 
-def verify_restored(alias: str, manifest: dict) -> list[str]:
+def verify_restored(alias: str, manifest: dict[str, Any]) -> list[str]:
     problems = compare_database(alias, manifest)
     root = local_files_root()
     if manifest["files"]["copied"]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sciplan.core.management.commands.backup import check_backup, read_manifest
+from sciplan.core.backups import check_backup, read_manifest
 
 
 class Command(BaseCommand):
