@@ -551,27 +551,17 @@ def upload_attachment(
             raise ValidationFailed(
                 "平台证书须对应一个研发平台。", field_errors={"platform": "请选择研发平台。"}
             )
-        digest = storage.sha256_of(fileobj)
-        key = storage.store_in_transaction(
-            fileobj, prefix=f"applications/{locked.pk}", extension=filetypes.EXTENSIONS[detected]
+        stored = storage.store_upload(
+            fileobj, filename=filename, kind=detected, prefix=f"applications/{locked.pk}", by=by
         )
         attachment = Attachment.objects.create(
-            application=locked,
-            member=member,
-            platform=platform,
-            kind=kind,
-            original_name=storage.clean_filename(filename),
-            storage_key=key,
-            content_kind=detected,
-            size=size,
-            sha256=digest,
-            uploaded_by=by,
+            application=locked, member=member, platform=platform, kind=kind, **stored
         )
         audit.record(
             "attachment.upload",
             actor=by,
             obj=attachment,
-            detail={"application": locked.pk, "sha256": digest},
+            detail={"application": locked.pk, "sha256": stored["sha256"]},
         )
         _bump(locked)
     return attachment

@@ -173,6 +173,25 @@ def store_in_transaction(fileobj: IO[bytes], *, prefix: str, extension: str) -> 
     return key
 
 
+def store_upload(fileobj: IO[bytes], *, filename: str, kind: str, prefix: str, by) -> dict:
+    """Store an upload inside :func:`files_with_rows` and return the columns every stored-file row
+    carries (``original_name``, ``storage_key``, ``content_kind``, ``size``, ``sha256``, ``uploaded_by``),
+    to pass to the row's ``create``. ``kind`` is the sniffed content kind."""
+    from sciplan.core.filetypes import EXTENSIONS
+
+    digest = sha256_of(fileobj)
+    size = fileobj.seek(0, 2)
+    fileobj.seek(0)
+    return {
+        "original_name": clean_filename(filename),
+        "storage_key": store_in_transaction(fileobj, prefix=prefix, extension=EXTENSIONS[kind]),
+        "content_kind": kind,
+        "size": size,
+        "sha256": digest,
+        "uploaded_by": by,
+    }
+
+
 def delete_private(key: str) -> None:
     if key:
         private_storage().delete(key)

@@ -373,10 +373,9 @@ def upload_letter(
             f"推荐函只接受{filetypes.describe(LETTER_TYPES)}文件（盖章扫描件）；所选文件的内容不是这些格式。"
         )
         raise ValidationFailed(message, field_errors={"file": message})
-    digest = storage.sha256_of(fileobj)
     with storage.files_with_rows():
-        key = storage.store_in_transaction(
-            fileobj, prefix=f"letters/{call.pk}/{by.recommender_id}", extension=filetypes.EXTENSIONS[detected]
+        stored = storage.store_upload(
+            fileobj, filename=filename, kind=detected, prefix=f"letters/{call.pk}/{by.recommender_id}", by=by
         )
         _lock_recommender(by.recommender_id)
         now = clock.now()
@@ -387,21 +386,13 @@ def upload_letter(
         )
         RecommendationLetter.objects.filter(pk__in=[p.pk for p in previous]).update(replaced_at=now)
         letter = RecommendationLetter.objects.create(
-            call=call,
-            recommender_id=by.recommender_id,
-            original_name=storage.clean_filename(filename),
-            storage_key=key,
-            content_kind=detected,
-            size=size,
-            sha256=digest,
-            uploaded_by=by,
-            uploaded_at=now,
+            call=call, recommender_id=by.recommender_id, uploaded_at=now, **stored
         )
         audit.record(
             "recommendation.letter_upload",
             actor=by,
             obj=letter,
             ip=ip,
-            detail={"call": call.pk, "sha256": digest, "replaces": [p.pk for p in previous]},
+            detail={"call": call.pk, "sha256": stored["sha256"], "replaces": [p.pk for p in previous]},
         )
     return letter
