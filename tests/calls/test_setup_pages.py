@@ -84,6 +84,15 @@ def test_copy_page_refuses_a_bad_year_and_keeps_it(call_2024, personas):
     assert 'value="20x5"' in response.content.decode()
 
 
+def test_copy_page_shows_the_services_refusal_of_a_year_out_of_range(call_2024, personas):
+    before = Call.objects.count()
+    response = _client(personas.bureau).post(f"/calls/manage/{call_2024.pk}/copy/", {"year": "2101"})
+
+    assert response.status_code == 422
+    assert "请填写2000至2100之间的年度。" in response.content.decode()
+    assert Call.objects.count() == before
+
+
 def test_bad_weights_are_refused_beside_the_field_and_keep_everything_typed(call_2024, personas):
     draft = copy_call(call_2024, by=personas.bureau)
     client = _client(personas.bureau)
