@@ -100,9 +100,7 @@ def defaults(now: datetime) -> dict[str, Any]:
         contact=f"{issuer.bureau}{issuer.division} {issuer.phone}",
     )
     values = initial(call)
-    values["industries"] = [
-        str(pk) for pk in Industry.objects.filter(active=True).values_list("pk", flat=True)
-    ]
+    values["industries"] = [str(pk) for pk in Industry.objects.active().values_list("pk", flat=True)]
     values["recommenders"] = [str(pk) for pk in Recommender.objects.active().values_list("pk", flat=True)]
     return values
 
