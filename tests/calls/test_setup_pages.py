@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 
+from sciplan.calls import rules, setup_forms
 from sciplan.calls.models import Call, CallState
 from sciplan.calls.services import copy_call
 from sciplan.core import clock
@@ -178,6 +180,19 @@ def test_opened_call_shows_frozen_rules_read_only_and_window_move_needs_reason(c
     assert saved.status_code == 302
     assert (call.closes_at, str(call.rd_threshold)) == (later, "1000.00")
     assert (list(event.detail["changes"]), event.detail["reason"]) == (["closes_at"], "系统维护，顺延两天")
+
+
+def test_form_of_an_opened_call_neither_reads_nor_sends_the_frozen_fields():
+    post = QueryDict(
+        "rd_threshold=x&rd_first_year=x&min_platform_level=x&agreement_min_years=x&cooperation_min_years=x"
+        "&industries=1&recommenders=2&rubric-count=1&rubric-0-label=a&att-count=1&att-0-kind=charter"
+    )
+
+    data, _, errors = setup_forms.parse(post, frozen=True)
+
+    assert sorted(set(data) & set(rules.FROZEN_FIELDS)) == []
+    assert sorted(set(errors) & set(rules.FROZEN_FIELDS)) == []
+    assert data["recommenders"] == [2]  # the recommenders are not frozen
 
 
 def test_publish_asks_for_confirmation_then_publishes(call_2024, personas):
