@@ -66,6 +66,22 @@ def test_new_call_page_offers_defaults_that_create_a_draft(personas):
     assert AuditEvent.objects.filter(event_type="call.create", object_id=str(call.pk)).count() == 1
 
 
+def test_new_call_without_recommenders_is_refused_beside_the_list(personas):
+    client = _client(personas.bureau)
+    data = _form(client, "/calls/manage/new/")
+    del data["recommenders"]
+    before = Call.objects.count()
+
+    response = client.post("/calls/manage/new/", data)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert '<fieldset class="checks has-error"><legend>参与本批次的推荐单位</legend>' in html
+    assert "请至少选择一个推荐单位。" in html
+    assert "申报批次信息填写有误，请按提示修改。" in html  # the service's message in the banner
+    assert Call.objects.count() == before
+
+
 def test_copy_page_makes_next_years_draft_and_opens_its_edit_page(call_2024, personas):
     client = _client(personas.bureau)
     assert client.get(f"/calls/manage/{call_2024.pk}/copy/").status_code == 200
