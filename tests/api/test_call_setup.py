@@ -89,6 +89,17 @@ def test_copy_makes_next_years_draft(call_2024, personas):
     assert body["rd_years"] == [2022, 2023, 2024]
 
 
+def test_copy_refuses_a_year_out_of_range_like_the_page(call_2024, personas):
+    before = Call.objects.count()
+    response = sign_in("bureau").post(f"/calls/{call_2024.pk}/copy", {"year": 2101})
+
+    assert (response.status_code, response.json()["errors"]) == (
+        422,
+        {"year": "请填写2000至2100之间的年度。"},
+    )
+    assert Call.objects.count() == before
+
+
 def test_update_of_an_opened_call_refuses_frozen_rules_and_needs_a_reason_to_move_a_window(call, personas):
     bureau = sign_in("bureau")
     later = clock.local(call.closes_at + timedelta(days=1)).isoformat()

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 
+from sciplan.calls import rules, setup_forms
 from sciplan.calls.models import Call, CallState
 from sciplan.calls.services import copy_call
 from sciplan.core import clock
@@ -64,6 +66,22 @@ def test_new_call_page_offers_defaults_that_create_a_draft(personas):
     assert AuditEvent.objects.filter(event_type="call.create", object_id=str(call.pk)).count() == 1
 
 
+def test_new_call_without_recommenders_is_refused_beside_the_list(personas):
+    client = _client(personas.bureau)
+    data = _form(client, "/calls/manage/new/")
+    del data["recommenders"]
+    before = Call.objects.count()
+
+    response = client.post("/calls/manage/new/", data)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert '<fieldset class="checks has-error"><legend>参与本批次的推荐单位</legend>' in html
+    assert "请至少选择一个推荐单位。" in html
+    assert "申报批次信息填写有误，请按提示修改。" in html  # the service's message in the banner
+    assert Call.objects.count() == before
+
+
 def test_copy_page_makes_next_years_draft_and_opens_its_edit_page(call_2024, personas):
     client = _client(personas.bureau)
     assert client.get(f"/calls/manage/{call_2024.pk}/copy/").status_code == 200
@@ -82,6 +100,15 @@ def test_copy_page_refuses_a_bad_year_and_keeps_it(call_2024, personas):
     assert response.status_code == 422
     assert "请填写2000至2100之间的年度。" in response.content.decode()
     assert 'value="20x5"' in response.content.decode()
+
+
+def test_copy_page_shows_the_services_refusal_of_a_year_out_of_range(call_2024, personas):
+    before = Call.objects.count()
+    response = _client(personas.bureau).post(f"/calls/manage/{call_2024.pk}/copy/", {"year": "2101"})
+
+    assert response.status_code == 422
+    assert "请填写2000至2100之间的年度。" in response.content.decode()
+    assert Call.objects.count() == before
 
 
 def test_bad_weights_are_refused_beside_the_field_and_keep_everything_typed(call_2024, personas):
@@ -169,6 +196,19 @@ def test_opened_call_shows_frozen_rules_read_only_and_window_move_needs_reason(c
     assert saved.status_code == 302
     assert (call.closes_at, str(call.rd_threshold)) == (later, "1000.00")
     assert (list(event.detail["changes"]), event.detail["reason"]) == (["closes_at"], "系统维护，顺延两天")
+
+
+def test_form_of_an_opened_call_neither_reads_nor_sends_the_frozen_fields():
+    post = QueryDict(
+        "rd_threshold=x&rd_first_year=x&min_platform_level=x&agreement_min_years=x&cooperation_min_years=x"
+        "&industries=1&recommenders=2&rubric-count=1&rubric-0-label=a&att-count=1&att-0-kind=charter"
+    )
+
+    data, _, errors = setup_forms.parse(post, frozen=True)
+
+    assert sorted(set(data) & set(rules.FROZEN_FIELDS)) == []
+    assert sorted(set(errors) & set(rules.FROZEN_FIELDS)) == []
+    assert data["recommenders"] == [2]  # the recommenders are not frozen
 
 
 def test_publish_asks_for_confirmation_then_publishes(call_2024, personas):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from sciplan.calls.models import CallState
+from sciplan.calls.models import Call, CallState
 from sciplan.calls.services import CallAction, copy_call, transition_call, update_call
 from sciplan.core.errors import Conflict, NotFound, ValidationFailed
 from sciplan.core.models import AuditEvent, Notification
@@ -21,6 +21,15 @@ def test_copy_of_2024_call_is_a_2025_draft_with_dates_moved(call_2024, personas)
     assert (copy.closes_at.year, copy.rd_first_year, copy.rubric) == (2025, 2022, call_2024.rubric)
     assert copy.industries.count() == call_2024.industries.count()
     assert AuditEvent.objects.filter(event_type="call.copy", object_id=str(copy.pk)).count() == 1
+
+
+def test_copy_refuses_a_year_out_of_range_and_writes_nothing(call_2024, personas):
+    before = Call.objects.count()
+    with pytest.raises(ValidationFailed) as caught:
+        copy_call(call_2024, year=2101, by=personas.bureau)
+
+    assert caught.value.field_errors == {"year": "请填写2000至2100之间的年度。"}
+    assert Call.objects.count() == before
 
 
 def test_copy_refused_for_applicant(call_2024, personas):

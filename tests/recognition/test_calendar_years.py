@@ -127,6 +127,18 @@ def test_bad_year_input_stays_on_the_page_beside_the_field(personas):
     assert not WorkdayYear.objects.filter(year=year).exists()
 
 
+def test_year_out_of_range_is_refused_beside_the_year_field(personas):
+    response = signed_in(personas.bureau).post(
+        reverse("recognition:calendar"), {"form": "year", "year": "1999", "holidays": "1999-01-04"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert '<p class="error" id="e-year">年度应在2000至2100之间。</p>' in html
+    assert "1999-01-04</textarea>" in html
+    assert not WorkdayYear.objects.exists()
+
+
 @pytest.mark.parametrize("persona", ["applicant", "county", "finance", "park"])
 def test_calendar_page_is_404_for_other_roles(personas, persona):
     response = signed_in(personas[persona]).post(

@@ -13,9 +13,15 @@ from sciplan.api.schemas import CallDetailOut, CallOut, Id, LocalDateTime, Money
 from sciplan.applications.models import AttachmentKind
 from sciplan.calls import queries
 from sciplan.calls.models import Call, PlatformLevel
-from sciplan.calls.services import CallAction, copy_call, create_call, transition_call, update_call
+from sciplan.calls.services import (
+    CallAction,
+    copy_call,
+    create_call,
+    ensure_bureau,
+    transition_call,
+    update_call,
+)
 from sciplan.core import clock
-from sciplan.core.errors import NotFound, ValidationFailed
 from sciplan.core.http import client_ip
 
 router = Router(tags=["申报批次"])
@@ -229,8 +235,7 @@ def _setup_out(call: Call) -> dict:
 
 
 def _bureau_call(user, call_id: int) -> Call:
-    if getattr(user, "role", None) != "bureau":
-        raise NotFound()
+    ensure_bureau(user)  # before the fetch: a published call is visible to all, its set-up is not
     return queries.get_call_for(user, call_id)
 
 
@@ -283,8 +288,6 @@ def call_update(request: HttpRequest, call_id: Id, payload: CallUpdateIn):
 )
 def call_copy(request: HttpRequest, call_id: Id, payload: CallCopyIn):
     source = _bureau_call(request.auth, call_id)
-    if payload.year is not None and not 2000 <= payload.year <= 2100:
-        raise ValidationFailed("年度有误。", field_errors={"year": "请填写2000至2100之间的年度。"})
     call = copy_call(source, year=payload.year, by=request.auth, ip=client_ip(request))
     return 201, _setup_out(call)
 

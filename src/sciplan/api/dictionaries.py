@@ -18,6 +18,7 @@ from ninja import Path, Router, Schema
 from sciplan.api.schemas import errors
 from sciplan.calls import dictionaries
 from sciplan.core import clock
+from sciplan.core.errors import NotFound
 from sciplan.core.http import client_ip
 from sciplan.recognition import calendar, services
 
@@ -168,7 +169,9 @@ def dictionary_list(request: HttpRequest, kind: DictionaryKind | None = None):
     response={200: CalendarYear, **errors(401, 404, 422)},
 )
 def workday_calendar_update(request: HttpRequest, year: Year, payload: CalendarYearIn):
-    dictionaries.ensure_reader(request.auth)  # the calendar's roles: 404 for anyone else, as on the page
+    role: str = getattr(request.auth, "role", "")
+    if role not in services.CALENDAR_ROLES:
+        raise NotFound()  # as on the calendar page: for anyone else the calendar does not exist
     services.confirm_workday_year(
         year,
         holidays=payload.holidays,

@@ -249,7 +249,9 @@ def copy_call(source: Call, *, by, year: int | None = None, ip: str | None = Non
     """A draft copy of ``source`` for ``year`` (default: the next year), every date moved by as many
     years, the R&D statistics years too; the title's year is replaced. Nothing of ``source`` changes."""
     ensure_bureau(by)
-    year = year or source.year + 1
+    year = source.year + 1 if year is None else year
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed("年度有误。", field_errors={"year": "请填写2000至2100之间的年度。"})
     years = year - source.year
     values = _current(source)
     values["title"] = source.title.replace(str(source.year), str(year))

@@ -40,7 +40,6 @@ INT_FIELDS = (
     "panel_default_size",
 )
 TEXT_FIELDS = ("title", "notice", "paper_address", "contact")
-DECIMAL_FIELDS = ("rd_threshold",)
 BLANK_ROWS = 2
 RUBRIC_FIELDS = ("code", "label", "max", "description")
 ATTACHMENT_FIELDS = ("kind", "name", "max_mb")
@@ -100,9 +99,7 @@ def defaults(now: datetime) -> dict[str, Any]:
         contact=f"{issuer.bureau}{issuer.division} {issuer.phone}",
     )
     values = initial(call)
-    values["industries"] = [
-        str(pk) for pk in Industry.objects.filter(active=True).values_list("pk", flat=True)
-    ]
+    values["industries"] = [str(pk) for pk in Industry.objects.active().values_list("pk", flat=True)]
     values["recommenders"] = [str(pk) for pk in Recommender.objects.active().values_list("pk", flat=True)]
     return values
 
@@ -135,6 +132,10 @@ def parse(post: QueryDict, *, frozen: bool) -> tuple[dict[str, Any], dict[str, A
     shown: dict[str, Any] = {}
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
+
+    def sent(name: str) -> bool:  # a frozen field is neither read nor sent (the page shows it as saved)
+        return not (frozen and name in rules.FROZEN_FIELDS)
+
     for name in TEXT_FIELDS:
         shown[name] = data[name] = post.get(name, "")
     shown["is_practice"] = data["is_practice"] = bool(post.get("is_practice"))
@@ -155,14 +156,14 @@ def parse(post: QueryDict, *, frozen: bool) -> tuple[dict[str, Any], dict[str, A
             errors[name] = "日期格式不正确，请按“年-月-日”填写。"
     for name in INT_FIELDS:
         raw = shown[name] = post.get(name, "").strip()
-        if name in rules.FROZEN_FIELDS and frozen:
+        if not sent(name):
             continue
         try:
             data[name] = int(raw)
         except ValueError:
             errors[name] = "请填写整数。"
     raw = shown["rd_threshold"] = post.get("rd_threshold", "").strip()
-    if not frozen:
+    if sent("rd_threshold"):
         try:
             data["rd_threshold"] = Decimal(raw)
             if not data["rd_threshold"].is_finite():
@@ -171,20 +172,18 @@ def parse(post: QueryDict, *, frozen: bool) -> tuple[dict[str, Any], dict[str, A
             errors["rd_threshold"] = "请填写金额（万元），如 1000。"
     for name in ("industries", "recommenders"):
         shown[name] = [v for v in post.getlist(name) if v.isdigit()]
-        if name == "recommenders" or not frozen:
+        if sent(name):
             data[name] = [int(v) for v in shown[name]]
     rubric = _rows(post, "rubric", RUBRIC_FIELDS)
     attachments = _rows(post, "att", ATTACHMENT_FIELDS)
     shown["rubric"], shown["attachments"] = rubric, attachments
-    if not frozen:
+    if sent("rubric"):
         data["rubric"] = [{} if r["remove"] else {k: r[k] for k in RUBRIC_FIELDS} for r in rubric]
+    if sent("attachment_specs"):
         data["attachment_specs"] = [
             {} if r["remove"] else {k: r[k] for k in (*ATTACHMENT_FIELDS, "types", "required")}
             for r in attachments
         ]
-    for name in rules.FROZEN_FIELDS:
-        if frozen:
-            data.pop(name, None)
     return data, shown, errors
 
 

@@ -6,6 +6,7 @@ Bureau staff only: for everyone else every one of these addresses is a 404, as i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
@@ -110,17 +111,15 @@ def manage_new(request: HttpRequest) -> HttpResponse:
         shown = setup_forms.defaults(clock.now())
         return render(request, "calls/manage_edit.html", _form_context(None, shown, {}, frozen=False))
     data, shown, errors = setup_forms.parse(request.POST, frozen=False)
-    add = _add_row(request)
-    if not errors and not add:
-        try:
-            call = create_call(data=data, by=request.user, ip=client_ip(request))
-        except DomainError as exc:
-            errors = dict(exc.field_errors) or {"form": exc.message}
-        else:
-            messages.success(request, "申报批次已创建（草稿），发布前仅市科技局可见。")
-            return redirect("calls:manage_edit", pk=call.pk)
-    context = _form_context(None, shown, errors, frozen=False, add=add)
-    return render(request, "calls/manage_edit.html", context, status=422 if errors else 200)
+    return _save_or_show(
+        request,
+        None,
+        shown,
+        errors,
+        frozen=False,
+        save=lambda: create_call(data=data, by=request.user, ip=client_ip(request)),
+        done="申报批次已创建（草稿），发布前仅市科技局可见。",
+    )
 
 
 @bureau_only
@@ -138,17 +137,40 @@ def manage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if frozen:  # the frozen rules are shown as saved, never as posted
         saved = setup_forms.initial(call)
         shown.update({k: saved[k] for k in (*rules.THRESHOLD_FIELDS, "industries", "rubric", "attachments")})
+    return _save_or_show(
+        request,
+        call,
+        shown,
+        errors,
+        frozen=frozen,
+        save=lambda: update_call(
+            call, data=data, reason=shown["reason"], by=request.user, ip=client_ip(request)
+        ),
+        done="已保存，修改记录已记入审计日志。",
+    )
+
+
+def _save_or_show(
+    request: HttpRequest,
+    call: Call | None,
+    shown: dict,
+    errors: dict[str, str],
+    *,
+    frozen: bool,
+    save: Callable[[], Call],
+    done: str,
+) -> HttpResponse:
+    """The create and edit forms' POST: save through the service unless the input could not be read or
+    a blank row was asked for; on a refusal show the form again as typed, with the service's message."""
     add = _add_row(request)
     if not errors and not add:
         try:
-            update_call(call, data=data, reason=shown["reason"], by=request.user, ip=client_ip(request))
+            saved = save()
         except DomainError as exc:
-            errors = dict(exc.field_errors) or {"form": exc.message}
-            if exc.field_errors:
-                errors.setdefault("form", exc.message)
+            errors = {"form": exc.message, **exc.field_errors}
         else:
-            messages.success(request, "已保存，修改记录已记入审计日志。")
-            return redirect("calls:manage_edit", pk=call.pk)
+            messages.success(request, done)
+            return redirect("calls:manage_edit", pk=saved.pk)
     context = _form_context(call, shown, errors, frozen=frozen, add=add)
     return render(request, "calls/manage_edit.html", context, status=422 if errors else 200)
 
@@ -158,14 +180,17 @@ def manage_copy(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Call, pk=pk)
     year = request.POST.get("year", str(source.year + 1)).strip()
     error = ""
-    if request.method == "POST":
-        if not year.isdigit() or not 2000 <= int(year) <= 2100:
-            error = "请填写2000至2100之间的年度。"
-        else:
+    if request.method == "POST" and not year.isdigit():
+        error = "请填写2000至2100之间的年度。"
+    elif request.method == "POST":
+        try:
             copy = copy_call(source, year=int(year), by=request.user, ip=client_ip(request))
+        except DomainError as exc:  # the range of years is the service's rule
+            error = exc.field_errors.get("year") or exc.message
+        else:
             messages.success(
                 request,
-                f"已由“{source.title}”复制为新批次（草稿），日期已顺延{int(year) - source.year}年，请核对后发布。",
+                f"已由“{source.title}”复制为新批次（草稿），日期已顺延{copy.year - source.year}年，请核对后发布。",
             )
             return redirect("calls:manage_edit", pk=copy.pk)
     context = {"source": source, "year": year, "error": error}

@@ -155,7 +155,7 @@ def confirm_workday_year(
     _require(by, *CALENDAR_ROLES)
     errors: dict[str, str] = {}
     if not 2000 <= int(year) <= 2100:
-        raise NotFound("没有这个年度。")
+        raise ValidationFailed("年度有误。", field_errors={"year": "年度应在2000至2100之间。"})
     off = _parse_days(holidays, year, "holidays", errors)
     worked = _parse_days(workdays, year, "workdays", errors)
     weekend_off = [d.isoformat() for d in off if d.weekday() >= 5]

@@ -17,7 +17,7 @@ from sciplan.applications.models import Application
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call
 from sciplan.core import audit, clock, storage
-from sciplan.core.errors import DomainError, NotFound, ValidationFailed
+from sciplan.core.errors import DomainError, ValidationFailed
 from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip
 from sciplan.core.masking import mask_phone
@@ -291,8 +291,6 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             else:
                 _save_override(request)
                 messages.success(request, "工作日历已更新。")
-        except NotFound:
-            errors["year"] = "年度应在2000至2100之间。"
         except DomainError as exc:
             errors = dict(exc.field_errors) or {"year" if form == "year" else "date": exc.message}
         else:
