@@ -93,15 +93,8 @@ def store_upload(fileobj: IO[bytes], *, name: str, by, field: str, prefix: str) 
     if kind not in ALLOWED_KINDS:
         message = f"文件内容不是允许的格式（{filetypes.describe(ALLOWED_KINDS)}）。"
         raise ValidationFailed(message, field_errors={field: message})
-    digest = storage.sha256_of(fileobj)
-    key = storage.store_in_transaction(fileobj, prefix=prefix, extension=filetypes.EXTENSIONS[kind])
     return StoredFile.objects.create(
-        original_name=storage.clean_filename(name),
-        storage_key=key,
-        content_kind=kind,
-        size=size,
-        sha256=digest,
-        uploaded_by=by,
+        **storage.store_upload(fileobj, filename=name, kind=kind, prefix=prefix, by=by)
     )
 
 
