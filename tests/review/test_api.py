@@ -107,3 +107,16 @@ def test_panel_draw_and_verify_over_the_api(under_review, personas, make_expert,
 
     assert (verified["ok"], verified["recomputed"]) == (True, drawn["result"])
     assert (again.status_code, again.json()["detail"]) == (409, "“岳阳市测试方向创新联合体”已抽取评审专家。")
+
+
+def test_expert_list_filters_by_field_before_paging(personas, make_expert, api):
+    make_expert("石化专家", "外省大学甲")
+    other = make_expert("材料专家", "外省大学乙", fields=("newmat",))
+    last = make_expert("石化专家", "外省大学丙", fields=("newmat", "petrochem"))
+
+    client = api(personas.bureau)
+    both = client.get("/review/experts", field="newmat")
+    second = client.get("/review/experts", field="newmat", offset=1, limit=1)
+
+    assert [e["id"] for e in both.json()] == [other.pk, last.pk]
+    assert [e["id"] for e in second.json()] == [last.pk]

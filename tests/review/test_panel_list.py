@@ -42,3 +42,26 @@ def test_no_one_but_the_bureau_sees_the_draws(under_review, personas, make_exper
     response = api(personas[persona]).get("/review/panels", call_id=under_review.call_id)
 
     assert response.status_code == 404
+
+
+def test_an_application_lists_its_first_draw_and_the_redraw_after_a_recusal(
+    under_review, personas, make_expert, api
+):
+    experts = [make_expert("专家", f"外省大学{i}", user=True) for i in range(4)]
+    first = panels.draw_panel([under_review.pk], size=2, seed="seed-l", by=personas.bureau)
+    leaving = next(e for e in experts if e.pk in first.result)
+    panels.declare(
+        panels.get_assignment_for(leaving.user, under_review.pk),
+        conflict=True,
+        reason="曾在牵头单位兼职",
+        by=leaving.user,
+    )
+
+    mine = api(personas.bureau).get(
+        "/review/panels", call_id=under_review.call_id, application_id=under_review.pk
+    )
+
+    rows = mine.json()
+    assert [r["is_redraw"] for r in rows] == [True, False]
+    assert rows[1]["id"] == first.pk
+    assert rows[0]["applications"] == [under_review.pk] and rows[0]["size"] == 1

@@ -312,11 +312,8 @@ def expert_list(request, field: str = "", active: bool | None = None, limit: int
     qs = Expert.objects.select_related("user").order_by("id")
     if active is not None:
         qs = qs.filter(active=active)
-    # The pool is hundreds, not millions: the field filter runs over the JSON list in Python so it
-    # behaves the same on SQLite and PostgreSQL.
-    experts = [e for e in qs if not field or field in e.fields]
     start = max(offset, 0)
-    experts = experts[start : start + min(max(limit, 1), 500)]
+    experts = list(pool.in_field(qs, field)[start : start + min(max(limit, 1), 500)])
     audit.record(
         "review.expert_contacts_view", actor=user, object_type="review.expert", detail={"count": len(experts)}
     )

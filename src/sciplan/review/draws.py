@@ -60,12 +60,8 @@ def normalise_org(name: str) -> str:
     return "".join(ch for ch in text if not ch.isspace()).replace("(", "（").replace(")", "）").casefold()
 
 
-def conflict_reason(expert: dict[str, Any], application: dict[str, Any]) -> str | None:
-    """Why ``expert`` may not sit on ``application``'s panel, or ``None``."""
-    if expert["id"] in application.get("declared", []):
-        return "本人已声明回避"
-    if expert["id"] in application.get("avoid", []):
-        return "在申报单位回避名单中"
+def unit_conflict(expert: dict[str, Any], application: dict[str, Any]) -> str | None:
+    """Why ``expert`` works at a unit of ``application``'s consortium, or ``None``."""
     org = normalise_org(expert.get("organisation", ""))
     uscc = (expert.get("uscc") or "").strip().upper()
     for unit in application.get("units", []):
@@ -76,17 +72,21 @@ def conflict_reason(expert: dict[str, Any], application: dict[str, Any]) -> str 
     return None
 
 
-def _unit_conflict(expert: dict[str, Any], application: dict[str, Any]) -> bool:
-    reason = conflict_reason(expert, application)
-    return reason is not None and reason.startswith("所在单位")
+def conflict_reason(expert: dict[str, Any], application: dict[str, Any]) -> str | None:
+    """Why ``expert`` may not sit on ``application``'s panel, or ``None``."""
+    if expert["id"] in application.get("declared", []):
+        return "本人已声明回避"
+    if expert["id"] in application.get("avoid", []):
+        return "在申报单位回避名单中"
+    return unit_conflict(expert, application)
 
 
 def _stop(expert: dict[str, Any], snapshot: dict[str, Any], taken: set[int]) -> str | None:
     """The first rule that keeps an active expert of the field off the panel, or ``None``."""
     applications = snapshot["applications"]
-    if any(_unit_conflict(expert, app) for app in applications):
+    if any(unit_conflict(expert, app) for app in applications):
         return "unit_conflict"
-    if any(conflict_reason(expert, app) for app in applications):
+    if any(conflict_reason(expert, app) for app in applications):  # what is left: avoid list, declared
         return "avoided"
     # Snapshots recorded before accounts were part of the rule carry no "account": they re-run as drawn.
     if not expert.get("account", True):

@@ -9,6 +9,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 
 from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
@@ -37,6 +38,14 @@ MAX_IMPORT_ROWS = 2000
 
 def industry_names() -> dict[str, str]:
     return dict(Industry.objects.values_list("code", "name"))
+
+
+def in_field(qs: QuerySet[Expert], field: str) -> QuerySet[Expert]:
+    """The experts of ``qs`` who review ``field`` (all of them for ``""``). The pool is hundreds, not
+    millions: the JSON list is read in Python, so the filter behaves the same on SQLite and PostgreSQL."""
+    if not field:
+        return qs
+    return qs.filter(pk__in=[pk for pk, fields in qs.values_list("pk", "fields") if field in (fields or [])])
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -248,7 +257,8 @@ def import_experts(
     result = ImportResult(rows=read_import(fileobj))
     if result.errors and not import_valid_rows:
         return result
-    created = [Expert.objects.create(**row.values) for row in result.valid]
+    # One INSERT for the sheet; PostgreSQL and SQLite return the new ids the invitations need.
+    created = Expert.objects.bulk_create([Expert(**row.values) for row in result.valid])
     result.imported = len(created)
     audit.record(
         "review.expert_import",

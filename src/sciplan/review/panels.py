@@ -15,6 +15,7 @@ from django.db.models import Q
 from sciplan.accounts.roles import Role
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Status
+from sciplan.calls import queries as call_queries
 from sciplan.core import audit, clock
 from sciplan.core.errors import Conflict, NotFound, ValidationFailed
 from sciplan.review import draws
@@ -168,18 +169,17 @@ def verify_draw(draw: Draw, *, by) -> draws.Verification:
 
 
 def draws_for(user, call_id: int, *, application_id: int | None = None) -> list[Draw]:
-    """Every recorded draw of a call (bureau only), newest first; with ``application_id``, those whose
-    snapshot names that application — replaced draws included, so no draw disappears from the record."""
+    """Every recorded draw of a call (bureau only), newest first; with ``application_id``, those that
+    seated experts on that application. Every draw seats its whole result on each application it names
+    and seats are never deleted, so replaced draws are included and no draw disappears from the record."""
     ensure_bureau(user)
-    from sciplan.calls import queries as call_queries
-
     call = call_queries.get_call_for(user, call_id)
-    records = list(Draw.objects.filter(call=call).select_related("drawn_by"))
+    records = Draw.objects.filter(call=call).select_related("drawn_by")
     if application_id is not None:
-        records = [
-            d for d in records if application_id in [a["id"] for a in d.snapshot.get("applications", [])]
-        ]
-    return records
+        records = records.filter(
+            pk__in=Assignment.objects.filter(application_id=application_id).values("draw_id")
+        )
+    return list(records)
 
 
 def get_draw_for(user, pk) -> Draw:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -96,11 +97,13 @@ def pool_help(exc: DomainError) -> list[dict[str, str]]:
     if exc.shortfall.no_account:
         links.append(
             {
-                "url": f"{base}?field={exc.field}&account=unusable",
+                "url": f"{base}?{urlencode({'field': exc.field, 'account': 'unusable'})}",
                 "text": f"本领域没有可用登录账号的专家{exc.shortfall.no_account}名：查看并邀请他们开设账号",
             }
         )
-    links.append({"url": f"{base}?field={exc.field}", "text": "查看本领域的专家库，新增或导入专家"})
+    links.append(
+        {"url": f"{base}?{urlencode({'field': exc.field})}", "text": "查看本领域的专家库，新增或导入专家"}
+    )
     return links
 
 

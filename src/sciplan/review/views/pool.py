@@ -39,9 +39,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(ACCOUNT_FILTERS[filters["account"]][1])
     names = pool.industry_names()
     if filters["field"] in names:
-        # The pool is hundreds, not millions: the JSON list is read in Python, the same on every database.
-        ids = [pk for pk, fields in qs.values_list("pk", "fields") if filters["field"] in (fields or [])]
-        qs = qs.filter(pk__in=ids)
+        qs = pool.in_field(qs, filters["field"])
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     for expert in page:
         expert.field_names = [names.get(code, code) for code in expert.fields]
