@@ -295,21 +295,14 @@ def add_visit_file(visit: SiteVisit, *, fileobj: IO[bytes], filename: str, by) -
             f"考察照片和材料只接受{filetypes.describe(VISIT_FILE_TYPES)}文件；所选文件的内容不是这些格式。"
         )
         raise ValidationFailed(message, field_errors={"file": message})
-    digest = storage.sha256_of(fileobj)
     with storage.files_with_rows():
-        key = storage.store_in_transaction(
-            fileobj, prefix=f"site-visits/{visit.pk}", extension=filetypes.EXTENSIONS[detected]
-        )
         row = SiteVisitFile.objects.create(
             visit=visit,
-            original_name=storage.clean_filename(filename),
-            storage_key=key,
-            content_kind=detected,
-            size=size,
-            sha256=digest,
-            uploaded_by=by,
+            **storage.store_upload(
+                fileobj, filename=filename, kind=detected, prefix=f"site-visits/{visit.pk}", by=by
+            ),
         )
-        audit.record("review.site_visit_file", actor=by, obj=row, detail={"sha256": digest})
+        audit.record("review.site_visit_file", actor=by, obj=row, detail={"sha256": row.sha256})
     return row
 
 
