@@ -14,6 +14,7 @@ from sciplan.applications.services import create_application, submit_application
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Extension, Stage
 from sciplan.core.errors import Conflict, DeadlinePassed
+from sciplan.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,6 +52,19 @@ def test_deadline_submit_at_18_00_00_is_refused_with_server_time(drafts_2024, pe
     )
     assert Application.objects.get(pk=second.pk).status == Status.DRAFT
     assert ApplicationVersion.objects.filter(application=second).count() == 0
+
+
+def test_deadline_refused_submit_is_audited(drafts_2024, personas):
+    """The refusal is recorded even though the submit's own transaction rolls back (STANDARDS E22)."""
+    _, second = drafts_2024
+    with time_machine.travel(at(2024, 8, 4, 18, 0, 1), tick=False), pytest.raises(Conflict):
+        submit_application(second, by=personas.applicant_b, ip="203.0.113.9")
+
+    refusal = AuditEvent.objects.get(event_type="application.refused", object_id=str(second.pk))
+    assert refusal.outcome == "refused"
+    assert refusal.ip == "203.0.113.9"
+    assert refusal.detail["action"] == "submit"
+    assert "截止" in refusal.detail["message"]
 
 
 def test_deadline_unit_extension_lets_only_that_unit_submit(drafts_2024, personas, call_2024):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Status
 from sciplan.core.errors import Conflict, ValidationFailed
-from sciplan.core.models import Notification
+from sciplan.core.models import AuditEvent, Notification
 from sciplan.recognition import services
 from sciplan.recognition.models import Recognition
 from tests.factories import application_in_state
@@ -53,6 +53,8 @@ def test_recognize_with_a_pending_objection_is_refused(published, personas):
         )
 
     assert caught.value.message == "该联合体尚有未处理的异议，处理完毕后方可认定。"
+    refusal = AuditEvent.objects.get(event_type="application.refused", object_id=str(application.pk))
+    assert refusal.detail["action"] == "recognize"
 
 
 def test_recognize_after_the_notice_records_number_date_and_name(recognized):

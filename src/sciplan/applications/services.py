@@ -32,7 +32,7 @@ from sciplan.applications.models import (
 )
 from sciplan.applications.sections import BY_CODE, CREDENTIALS, ENTERPRISE_TYPES
 from sciplan.applications.snapshot import build_snapshot, content_hash
-from sciplan.applications.workflow import EDITABLE, FINAL, Action, Status, check, transition
+from sciplan.applications.workflow import EDITABLE, FINAL, Action, Status, check, refused, transition
 from sciplan.calls.deadlines import ensure_open
 from sciplan.calls.models import Call, Stage
 from sciplan.core import audit, clock, filetypes, storage
@@ -636,33 +636,46 @@ def submit_application(
         repeated = idempotency_key and locked.events.filter(idempotency_key=idempotency_key).exists()
         last_event = locked.events.order_by("-at", "-id").first()
         may_submit = by.role == Role.APPLICANT and permissions.relates_to(by, locked)
-        if latest and may_submit and (
-            repeated
-            or (locked.status == Status.SUBMITTED and last_event and last_event.action == Action.SUBMIT)
+        if (
+            latest
+            and may_submit
+            and (
+                repeated
+                or (locked.status == Status.SUBMITTED and last_event and last_event.action == Action.SUBMIT)
+            )
         ):
             return latest
         action = Action.SUBMIT_CORRECTION if locked.status == Status.CORRECTION else Action.SUBMIT
         refusal = check(locked, action, by=by, at=moment)
-        if refusal is not None:
-            # transition() raises the right error and audits the refusal.
-            transition(locked, action, by=by, at=moment, ip=ip)
-        number = (latest.number if latest else 0) + 1
-        snapshot = build_snapshot(locked)
-        snapshot["version"] = number
-        snapshot["submitted_at"] = moment.isoformat()
-        version = ApplicationVersion.objects.create(
-            application=locked,
-            number=number,
-            snapshot=snapshot,
-            content_hash=content_hash(snapshot),
-            receipt_no=receipt_number(locked, number),
-            submitted_at=moment,
-            submitted_by=by,
-        )
-        locked.attachments.filter(removed_at__isnull=True).update(in_submitted_version=True)
-        transition(
-            locked, action, by=by, idempotency_key=idempotency_key, version_number=number, at=moment, ip=ip
-        )
+        if refusal is None:
+            version = _freeze_and_submit(
+                locked, action, latest, by=by, idempotency_key=idempotency_key, at=moment, ip=ip
+            )
+    if refusal is not None:
+        # Nothing was written: the refusal is audited after the transaction, so its record is kept.
+        raise refused(locked, action, refusal, by=by, ip=ip)
+    return version
+
+
+def _freeze_and_submit(
+    locked: Application, action: str, latest, *, by, idempotency_key: str | None, at: datetime, ip
+) -> ApplicationVersion:
+    """Freeze the next version of a locked application and transition it (inside the caller's lock)."""
+    number = (latest.number if latest else 0) + 1
+    snapshot = build_snapshot(locked)
+    snapshot["version"] = number
+    snapshot["submitted_at"] = at.isoformat()
+    version = ApplicationVersion.objects.create(
+        application=locked,
+        number=number,
+        snapshot=snapshot,
+        content_hash=content_hash(snapshot),
+        receipt_no=receipt_number(locked, number),
+        submitted_at=at,
+        submitted_by=by,
+    )
+    locked.attachments.filter(removed_at__isnull=True).update(in_submitted_version=True)
+    transition(locked, action, by=by, idempotency_key=idempotency_key, version_number=number, at=at, ip=ip)
     return version
 
 

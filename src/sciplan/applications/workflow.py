@@ -294,18 +294,43 @@ def transition(
             )
     if refusal is not None:
         # Recorded outside the (rolled back) transaction so the refusal itself is never lost.
-        audit.record(
-            "application.refused",
-            actor=by,
-            obj=locked,
-            outcome="refused",
-            ip=ip,
-            detail={"action": action, "status": locked.status, "message": refusal.message},
-        )
-        raise _error_for(refusal)
+        raise refused(locked, action, refusal, by=by, ip=ip)
     application.status = locked.status
     application.submitted_at = locked.submitted_at
     return locked
+
+
+def refused(
+    application: Application, action: str, refusal: Refusal, *, by, ip: str | None = None
+) -> Exception:
+    """Audit a refusal and return the error to raise. Call it outside any transaction that will roll
+    back, or the record of the refusal goes with it."""
+    from sciplan.core import audit
+
+    audit.record(
+        "application.refused",
+        actor=by,
+        obj=application,
+        outcome="refused",
+        ip=ip,
+        detail={"action": action, "status": application.status, "message": refusal.message},
+    )
+    return _error_for(refusal)
+
+
+def refuse_early(
+    application: Application, action: str, *, by, reason: str = "", ip: str | None = None
+) -> None:
+    """Let ``transition`` refuse *outside* the caller's transaction, so its audit record is kept.
+
+    Services that wrap a transition and their own rows in one transaction call this first: a refusal
+    raised inside that transaction would roll back the refusal's audit event too.
+    """
+    from sciplan.applications.models import Application
+
+    current = Application.objects.select_related("call", "recommender", "lead_unit").get(pk=application.pk)
+    if check(current, action, by=by, reason=reason) is not None:
+        transition(current, action, by=by, reason=reason, ip=ip)
 
 
 def _may_repeat(application: Application, action: str, user) -> bool:
@@ -313,7 +338,9 @@ def _may_repeat(application: Application, action: str, user) -> bool:
     from sciplan.applications.permissions import can_view, relates_to
 
     roles = {role for (_, act), t in TABLE.items() if act == action for role in t.roles}
-    return getattr(user, "role", None) in roles and relates_to(user, application) and can_view(user, application)
+    return (
+        getattr(user, "role", None) in roles and relates_to(user, application) and can_view(user, application)
+    )
 
 
 def _error_for(refusal: Refusal) -> Exception:

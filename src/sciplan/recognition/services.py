@@ -20,7 +20,7 @@ from sciplan.accounts.roles import Role
 from sciplan.accounts.services import clean_uscc
 from sciplan.accounts.validators import validate_mobile
 from sciplan.applications.models import Application
-from sciplan.applications.workflow import Action, Status, transition
+from sciplan.applications.workflow import Action, Status, refuse_early, transition
 from sciplan.calls.models import Call
 from sciplan.core import audit, authority, clock, filetypes, storage
 from sciplan.core.errors import Conflict, DeadlinePassed, DomainError, NotAllowed, NotFound, ValidationFailed
@@ -485,6 +485,7 @@ def recognize(
         errors["doc_number"] = "该文号已被使用。"
     if errors:
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
+    refuse_early(application, Action.RECOGNIZE, by=by, ip=ip)
     try:
         with transaction.atomic():
             transition(application, Action.RECOGNIZE, by=by, ip=ip)
@@ -538,6 +539,7 @@ def revoke(recognition: Recognition, *, reason: str, by, ip: str | None = None) 
     _require(by, Role.BUREAU)
     if not (reason or "").strip():
         raise ValidationFailed("请填写撤销理由。", field_errors={"reason": "请填写撤销理由。"})
+    refuse_early(recognition.application, Action.REVOKE, by=by, reason=reason.strip(), ip=ip)
     with transaction.atomic():
         locked = Recognition.objects.select_for_update().get(pk=recognition.pk)
         if locked.revoked_on:

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from sciplan.accounts.roles import Role
 from sciplan.applications.actions import perform, register_action
 from sciplan.applications.models import Application, AttachmentKind
-from sciplan.applications.workflow import Action, Status, check, register_guard, transition
+from sciplan.applications.workflow import Action, Status, refuse_early, register_guard, transition
 from sciplan.calls.models import Call, Recommender
 from sciplan.core import audit, clock, filetypes, storage
 from sciplan.core.errors import NotFound, ValidationFailed
@@ -176,18 +176,6 @@ def _parse_deadline(raw: Any) -> datetime:
             "补正截止时间必须晚于当前时间。", field_errors={"deadline": "补正截止时间必须晚于当前时间。"}
         )
     return value
-
-
-def refuse_early(
-    application: Application, action: str, *, by, reason: str = "", ip: str | None = None
-) -> None:
-    """Let ``transition`` refuse *outside* our transaction, so its audit record of the refusal is kept.
-
-    The services below wrap a transition and their own rows in one transaction; a refusal raised inside
-    it would roll back the refusal's audit event too.
-    """
-    if check(application, action, by=by, reason=reason) is not None:
-        transition(application, action, by=by, reason=reason, ip=ip)
 
 
 def _formal_return(application, *, by, reason, idempotency_key, ip, payload):
