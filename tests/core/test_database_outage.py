@@ -253,3 +253,23 @@ def test_outage_inside_the_access_policy_check_is_503_not_403(applicant_page, co
         )
 
     _assert_busy(response, json_body=True)
+
+
+@pytest.mark.parametrize("writes_only", [False, True])
+def test_sign_in_during_an_outage_is_503_not_a_lockout_or_429(personas, writes_only):
+    """A sign-in met by an outage is "busy", never a failed sign-in: nothing counts toward a lockout."""
+    from sciplan.accounts.demo import DEMO_PASSWORD
+
+    page, api = Client(raise_request_exception=False), Client(raise_request_exception=False)
+    body = {"username": personas.applicant.username, "password": DEMO_PASSWORD}
+    with outage(writes_only=writes_only):
+        for _ in range(7):
+            _assert_busy(page.post("/accounts/login/", body), json_body=False)
+            _assert_busy(
+                api.post("/api/v1/auth/token", json.dumps(body), content_type="application/json"),
+                json_body=True,
+            )
+
+    # After the outage the same person signs in at once: the busy answers were not failed attempts.
+    response = page.post("/accounts/login/", body)
+    assert response.status_code == 302
