@@ -316,5 +316,10 @@ LOGGING = {
     "filters": {"scrub": {"()": "sciplan.core.scrubbing.ScrubFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("SCIPLAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Uploaded PDFs are opened leniently to check their structure; pypdf's warnings about the
+        # quirks of ordinary PDFs are not worth a log line each (a broken PDF is refused anyway).
+        "pypdf": {"level": "ERROR"},
+    },
 }

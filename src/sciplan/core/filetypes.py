@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import struct
 import zipfile
 import zlib
@@ -115,9 +114,6 @@ def _check_pdf(fileobj: IO[bytes]) -> None:
     if any(mark in head or mark in after.lower() for mark in MARKUP_SIGNATURES):
         raise FileTypeError("文件不是有效的PDF（含网页或脚本内容），已拒绝。")
     fileobj.seek(0)
-    quiet = logging.getLogger("pypdf")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
     try:
         reader = PdfReader(fileobj, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -129,7 +125,6 @@ def _check_pdf(fileobj: IO[bytes]) -> None:
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError):
         raise FileTypeError("文件不是有效的PDF（无法按PDF结构读取），请重新导出后上传。") from None
     finally:
-        quiet.setLevel(level)
         fileobj.seek(0)
 
 
