@@ -10,6 +10,9 @@ only when it is free, so beyond capacity requests wait silently in the kernel's 
 the client gives up. With threads, a process always accepts the request, and
 ``ConcurrencyLimitMiddleware`` (``SCIPLAN_MAX_CONCURRENT_REQUESTS``) answers the ones beyond its limit
 at once with 503 and Retry-After, so an applicant's browser knows to retry in a few seconds.
+A request that finds the slots taken first waits in a short line (``SCIPLAN_MAX_QUEUED_REQUESTS``,
+as many places as slots; ``SCIPLAN_QUEUE_WAIT_MS``, 2 s): the kernel spreads connections unevenly over
+the processes, and below capacity nothing should be refused because one process got more than its share.
 """
 
 from __future__ import annotations

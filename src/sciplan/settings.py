@@ -307,6 +307,10 @@ RATE_LIMITS = [
 API_TOKEN_HOURS = env_int("SCIPLAN_API_TOKEN_HOURS", 8)
 # The most requests one process works on at once; beyond it clients get a fast 503 with Retry-After.
 MAX_CONCURRENT_REQUESTS = env_int("SCIPLAN_MAX_CONCURRENT_REQUESTS", 0)
+# Requests that find every slot taken wait for one in a short line instead of being refused at once
+# (-1: as many places as slots); a request that waited this long is refused with the same 503.
+MAX_QUEUED_REQUESTS = env_int("SCIPLAN_MAX_QUEUED_REQUESTS", -1)
+QUEUE_WAIT_MS = env_int("SCIPLAN_QUEUE_WAIT_MS", 2000)
 
 LOGGING = {
     "version": 1,

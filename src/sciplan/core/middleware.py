@@ -71,22 +71,43 @@ class ConcurrencyLimitMiddleware:
 
     Under a deadline surge a quick "try again in a few seconds" is better than a request that hangs
     until the client gives up (STANDARDS I39). Off when ``MAX_CONCURRENT_REQUESTS`` is 0.
+
+    Below capacity nothing is refused: the kernel does not spread connections evenly over the
+    processes, so one process may briefly hold more requests than its limit while another is idle. A
+    request that finds every slot taken waits in a short line (``MAX_QUEUED_REQUESTS`` places, at most
+    ``QUEUE_WAIT_MS``) and is served as soon as a slot frees; only when the line is full is it refused
+    at once, and a request that waited its whole time is refused then.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
         self.limit = settings.MAX_CONCURRENT_REQUESTS
         self.slots = threading.BoundedSemaphore(self.limit) if self.limit else None
+        self.line_length = settings.MAX_QUEUED_REQUESTS if settings.MAX_QUEUED_REQUESTS >= 0 else self.limit
+        self.wait_seconds = settings.QUEUE_WAIT_MS / 1000
+        self.waiting = 0
+        self.line = threading.Lock()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self.slots is None or request.path == "/healthz":
             return self.get_response(request)
-        if not self.slots.acquire(timeout=0.05):
+        if not self.slots.acquire(blocking=False) and not self._wait_for(self.slots):
             return busy_response(request)
         try:
             return self.get_response(request)
         finally:
             self.slots.release()
+
+    def _wait_for(self, slots: threading.BoundedSemaphore) -> bool:
+        with self.line:
+            if self.waiting >= self.line_length:
+                return False
+            self.waiting += 1
+        try:
+            return slots.acquire(timeout=self.wait_seconds)
+        finally:
+            with self.line:
+                self.waiting -= 1
 
 
 def wants_json(request: HttpRequest) -> bool:
