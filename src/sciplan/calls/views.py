@@ -17,7 +17,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        call = queries.get_call_for(request.user, pk)
+        call = queries.get_public_call(request.user, pk)
     except NotFound:
         raise Http404 from None
     return render(request, "calls/detail.html", {"call": call, "now": clock.now()})

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from sciplan.accounts.roles import Role
-from sciplan.calls.models import Call
+from sciplan.calls import queries as call_queries
 
 logger = logging.getLogger("sciplan.errors")
 
@@ -34,10 +34,11 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect(reverse(ROLE_HOME[user.role]))
         except (KeyError, NoReverseMatch):
             pass
-    calls = Call.objects.listed().filter(is_practice=False).order_by("-opens_at")[:5]
-    practice = Call.objects.listed().filter(is_practice=True).order_by("-opens_at")[:3]
+    cards = call_queries.home_call_cards()
     return render(
-        request, "core/home.html", {"calls": calls, "practice_calls": practice, "now": timezone.now()}
+        request,
+        "core/home.html",
+        {"calls": cards["calls"], "practice_calls": cards["practice"], "now": timezone.now()},
     )
 
 
