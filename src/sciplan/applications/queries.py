@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from sciplan.applications import permissions
-from sciplan.applications.models import Application, Attachment, Member
+from sciplan.applications.models import Application, ApplicationVersion, Attachment, Member
 from sciplan.core.errors import NotFound
 
 
@@ -41,7 +41,13 @@ def application_detail(user, pk) -> Application:
             Prefetch("platforms"),
             Prefetch("members"),
             Prefetch("attachments", queryset=Attachment.objects.filter(removed_at__isnull=True)),
-            "versions",
+            # The frozen snapshot is read only on the one version a page shows (loaded then, by itself).
+            Prefetch(
+                "versions",
+                queryset=ApplicationVersion.objects.defer("snapshot")
+                .select_related("submitted_by")
+                .order_by("number"),
+            ),
         )
     )
     try:

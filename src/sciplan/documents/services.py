@@ -169,7 +169,8 @@ def documents_of(user, application: Application) -> list[dict]:
     """The submitted versions of ``application`` with their codes, newest first, for the documents block."""
     if not permissions.can_view(user, application):
         return []
-    versions = list(application.versions.order_by("-number"))
+    # ``all()`` uses the versions the page already fetched (without their snapshots) when it did.
+    versions = sorted(application.versions.all(), key=lambda v: v.number, reverse=True)
     known = codes.ensure_codes(versions) if versions else {}
     return [
         {

@@ -113,7 +113,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         soft=[r for r in results if not r.hard],
         show_eligibility=editable,
         remaining=_remaining(deadline, now),
-        versions=application.versions.select_related("submitted_by").defer("snapshot").order_by("number"),
+        versions=application.versions.all(),
         events=_events(application),
     )
     return render(request, "applications/detail.html", context)
