@@ -141,3 +141,22 @@ def test_web_recommend_then_finance_confirm(call, personas, web_as):
     assert (first.status_code, second.status_code) == (302, 302)
     assert "待财政部门确认" in waiting
     assert application.status == "recommended"
+
+
+def test_worklist_shows_a_page_at_a_time(call, personas, web_as, monkeypatch):
+    from sciplan.recommendations import views
+
+    monkeypatch.setattr(views, "WORKLIST_PAGE_SIZE", 2)
+    users = extra_applicants(3, personas.county.recommender)
+    for index, user in enumerate(users):
+        application_in_state(call, user, "submitted", direction=f"方向{index}")
+    client = web_as("county")
+
+    first = client.get("/recommend/worklist/", {"status": "submitted"})
+    second = client.get("/recommend/worklist/", {"status": "submitted", "page": 2})
+
+    assert len(first.context["applications"]) == 2
+    assert len(second.context["applications"]) == 1
+    page = first.content.decode()
+    assert "第 1 / 2 页，共 3 条" in page
+    assert "status=submitted&amp;page=2" in page

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -63,6 +64,9 @@ def _scoped(request: HttpRequest) -> None:
         raise Http404 from None
 
 
+WORKLIST_PAGE_SIZE = 50
+
+
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     _scoped(request)
@@ -72,11 +76,18 @@ def worklist(request: HttpRequest) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     filters = {k: request.GET.get(k, "").strip() for k in ("status", "industry", "q")}
-    applications = list(queries.worklist(user, call, **filters))
+    # A page of the work list at a time: a county with hundreds of applications must not render them all.
+    page = Paginator(queries.worklist(user, call, **filters), WORKLIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     context: dict[str, Any] = {
         "call": call,
         "calls": queries.calls_for(user),
-        "applications": applications,
+        "applications": page.object_list,
+        "page": page,
+        "query": query.urlencode(),
         "counts": queries.state_counts(user, call),
         "total": None,
         "filters": filters,
