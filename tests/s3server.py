@@ -57,7 +57,7 @@ def moto_server(log: Path) -> Iterator[str]:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_die_with_parent,  # only prctl in the child, before exec
             )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline and process.poll() is None and not _answers(endpoint):
