@@ -19,12 +19,14 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections
 from django.test import Client
 from django.urls import reverse
 
 import sciplan
+from sciplan.api.auth import issue_token
 from sciplan.applications.demo import sample_pdf
 from sciplan.applications.models import Application, Attachment, AttachmentKind
 from sciplan.applications.services import delete_attachment, upload_attachment
@@ -149,6 +151,28 @@ def test_a_download_streams_from_the_bucket_through_the_permission_checked_view(
             "actor_id", flat=True
         )
     ) == [personas.applicant.pk]
+
+
+def test_the_api_uploads_to_and_downloads_from_the_bucket(object_store, complete_application, personas):
+    data = sample_pdf() + b"%through the API"
+    raw, _ = issue_token(personas.applicant)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    other_raw, _ = issue_token(personas.applicant_b)
+    other = Client(HTTP_AUTHORIZATION=f"Bearer {other_raw}")
+    created = api.post(
+        f"/api/v1/applications/{complete_application.pk}/attachments",
+        {"kind": "other", "file": SimpleUploadedFile("说明.pdf", data, content_type="application/pdf")},
+    )
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/applications/{complete_application.pk}/attachments/{created.json()['id']}"
+
+    response = api.get(url)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == data
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert object_store.objects()[Attachment.objects.get(pk=created.json()["id"]).storage_key] == data
+    assert other.get(url).status_code == 404
 
 
 def test_an_object_changed_in_the_bucket_is_refused_and_audited(object_store, complete_application, personas):
