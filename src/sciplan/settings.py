@@ -268,12 +268,21 @@ def s3_private_storage() -> dict:
     addressing = os.environ.get("SCIPLAN_S3_ADDRESSING_STYLE", "").strip() or ("path" if endpoint else "auto")
     if addressing not in ("path", "virtual", "auto"):
         raise ImproperlyConfigured("SCIPLAN_S3_ADDRESSING_STYLE must be path, virtual or auto.")
+    from botocore.config import Config
+
     options: dict = {
         "bucket_name": bucket,
         "endpoint_url": endpoint,
         "region_name": os.environ.get("SCIPLAN_S3_REGION", "").strip() or None,
-        "addressing_style": addressing,
-        "signature_version": "s3v4",
+        # botocore waits 60 s to connect and 60 s per read, with retries, by default: an unreachable
+        # object store would hold a request thread for minutes. Fail in seconds, retry twice.
+        "client_config": Config(
+            s3={"addressing_style": addressing},
+            signature_version="s3v4",
+            connect_timeout=env_int("SCIPLAN_S3_CONNECT_TIMEOUT", 5),
+            read_timeout=env_int("SCIPLAN_S3_READ_TIMEOUT", 30),
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
         "location": os.environ.get("SCIPLAN_S3_PREFIX", "").strip().strip("/"),
         # Objects inherit the bucket's own (private) access; no ACL is ever sent that could open one.
         "default_acl": None,

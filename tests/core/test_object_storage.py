@@ -53,7 +53,10 @@ def _settings_in_a_fresh_process(**env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SCIPLAN_S3_", "SCIPLAN_STORAGE"))}
     code = (
         "import json, os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'sciplan.settings'; django.setup(); from django.conf import settings; "
-        "print(json.dumps(settings.STORAGES.get('private')))"
+        "private = settings.STORAGES.get('private'); "
+        "config = private and private['OPTIONS'].pop('client_config'); "
+        "print(json.dumps(private and {**private, 'config': [config.s3, config.signature_version, "
+        "config.connect_timeout, config.read_timeout, config.retries]}))"
     )
     return subprocess.run(  # noqa: S603 — fixed argument list
         [sys.executable, "-c", code],
@@ -83,11 +86,18 @@ def test_the_environment_alone_selects_the_backend():
     assert s3.returncode == 0, s3.stderr
     configured = json.loads(s3.stdout)
     assert configured["BACKEND"] == "storages.backends.s3.S3Storage"
-    assert {k: configured["OPTIONS"][k] for k in ("bucket_name", "endpoint_url", "addressing_style")} == {
+    assert {k: configured["OPTIONS"][k] for k in ("bucket_name", "endpoint_url", "access_key")} == {
         "bucket_name": "sciplan-files",
         "endpoint_url": "http://minio.internal:9000",
-        "addressing_style": "path",
+        "access_key": "app",
     }
+    assert configured["config"] == [
+        {"addressing_style": "path"},
+        "s3v4",
+        5,
+        30,
+        {"max_attempts": 3, "mode": "standard"},
+    ]
     assert configured["OPTIONS"]["location"] == "yueyang"
     assert configured["OPTIONS"]["default_acl"] is None
     assert missing_bucket.returncode != 0
