@@ -309,7 +309,11 @@ def open_verified(key: str, expected_sha256: str, *, actor=None, obj=None, ip: s
     except FileNotFoundError:
         handle, actual = None, "missing"
     else:
-        actual = sha256_of(handle)
+        try:
+            actual = sha256_of(handle)
+        except BaseException:
+            handle.close()
+            raise
     if actual == expected_sha256 and handle is not None:
         return handle
     if handle is not None:
