@@ -12,6 +12,8 @@ from django.conf import settings
 @pytest.fixture(autouse=True)
 def _isolated_files(tmp_path, settings):
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    if "private" in settings.STORAGES:  # SCIPLAN_STORAGE=s3 in the environment: never a real bucket
+        settings.STORAGES = {name: conf for name, conf in settings.STORAGES.items() if name != "private"}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Argon2 is the production hasher; tests that check hashing opt back in.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -84,6 +86,100 @@ def submitted_application(complete_application, personas):
 
     submit_application(complete_application, by=personas.applicant)
     return Application.objects.get(pk=complete_application.pk)
+
+
+class ObjectStore:
+    """The test run's S3-compatible server: make buckets, point private storage at one, read objects
+    straight from the bucket (not through the code under test)."""
+
+    def __init__(self, endpoint: str, settings, monkeypatch):
+        import boto3
+
+        self.endpoint = endpoint
+        self._settings = settings
+        self._monkeypatch = monkeypatch
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="sciplan-test",
+            aws_secret_access_key="sciplan-test-secret",
+        )
+        self.buckets: list[str] = []
+        self.bucket = ""
+        self.prefix = ""
+
+    def new_bucket(self) -> str:
+        import uuid
+
+        name = f"sciplan-test-{uuid.uuid4().hex[:12]}"
+        self.client.create_bucket(Bucket=name)
+        self.buckets.append(name)
+        return name
+
+    def use(self, bucket: str, *, prefix: str = "sciplan") -> None:
+        """Configure ``STORAGES['private']`` exactly as ``SCIPLAN_STORAGE=s3`` and its variables would."""
+        from sciplan import settings as project_settings
+
+        for name, value in {
+            "SCIPLAN_S3_BUCKET": bucket,
+            "SCIPLAN_S3_ENDPOINT_URL": self.endpoint,
+            "SCIPLAN_S3_REGION": "us-east-1",
+            "SCIPLAN_S3_ACCESS_KEY": "sciplan-test",
+            "SCIPLAN_S3_SECRET_KEY": "sciplan-test-secret",
+            "SCIPLAN_S3_ADDRESSING_STYLE": "path",
+            "SCIPLAN_S3_PREFIX": prefix,
+        }.items():
+            self._monkeypatch.setenv(name, value)
+        self._settings.STORAGES = {
+            **self._settings.STORAGES,
+            "private": project_settings.s3_private_storage(),
+        }
+        self.bucket, self.prefix = bucket, prefix
+
+    def objects(self, bucket: str | None = None) -> dict[str, bytes]:
+        """``{key within the prefix: bytes}`` of every object in ``bucket`` (default: the one in use)."""
+        bucket = bucket or self.bucket
+        found = {}
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for entry in page.get("Contents", ()):
+                body = self.client.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+                key = entry["Key"]
+                found[key[len(self.prefix) + 1 :] if self.prefix else key] = body
+        return found
+
+    def put(self, key: str, data: bytes) -> None:
+        """Overwrite an object behind the application's back (a tampered or replaced file)."""
+        full = f"{self.prefix}/{key}" if self.prefix else key
+        self.client.put_object(Bucket=self.bucket, Key=full, Body=data)
+
+    def drop_buckets(self) -> None:
+        for bucket in self.buckets:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for entry in page.get("Contents", ()):
+                    self.client.delete_object(Bucket=bucket, Key=entry["Key"])
+            self.client.delete_bucket(Bucket=bucket)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory):
+    """One moto server for the whole run, started the first time a test asks for object storage."""
+    from tests.s3server import moto_server
+
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto_server.log") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def object_store(moto_endpoint, settings, monkeypatch):
+    """Private storage on a fresh bucket of the test run's S3-compatible server (prefix ``sciplan``).
+    Ask for it before the fixtures that store files, so their files go to the bucket too."""
+    store = ObjectStore(moto_endpoint, settings, monkeypatch)
+    store.use(store.new_bucket())
+    try:
+        yield store
+    finally:
+        store.drop_buckets()
 
 
 def pytest_collection_modifyitems(config, items):

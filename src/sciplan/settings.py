@@ -248,7 +248,64 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Private uploads and generated documents: never under a public URL, only through permission-checked views.
+# The embedded default is a directory (``core.storage.private_storage``); ``SCIPLAN_STORAGE=s3`` puts them
+# in an S3-compatible bucket instead (docs/deployment.md, "Object storage").
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("SCIPLAN_PRIVATE_STORAGE", VAR_DIR / "private"))
+
+
+def s3_private_storage() -> dict:
+    """``STORAGES['private']`` for django-storages' S3 backend, from ``SCIPLAN_S3_*``; fails loudly when
+    the bucket or half of a key pair is missing."""
+    bucket = os.environ.get("SCIPLAN_S3_BUCKET", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("SCIPLAN_STORAGE=s3 needs SCIPLAN_S3_BUCKET.")
+    access_key = os.environ.get("SCIPLAN_S3_ACCESS_KEY", "")
+    secret_key = os.environ.get("SCIPLAN_S3_SECRET_KEY", "")
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured("Set both SCIPLAN_S3_ACCESS_KEY and SCIPLAN_S3_SECRET_KEY, or neither.")
+    endpoint = os.environ.get("SCIPLAN_S3_ENDPOINT_URL", "").strip() or None
+    # MinIO and most on-premises servers answer only path-style requests (http://host:9000/bucket/key).
+    addressing = os.environ.get("SCIPLAN_S3_ADDRESSING_STYLE", "").strip() or ("path" if endpoint else "auto")
+    if addressing not in ("path", "virtual", "auto"):
+        raise ImproperlyConfigured("SCIPLAN_S3_ADDRESSING_STYLE must be path, virtual or auto.")
+    from botocore.config import Config
+
+    options: dict = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "region_name": os.environ.get("SCIPLAN_S3_REGION", "").strip() or None,
+        # botocore waits 60 s to connect and 60 s per read, with retries, by default: an unreachable
+        # object store would hold a request thread for minutes. Fail in seconds, retry twice.
+        "client_config": Config(
+            s3={"addressing_style": addressing},
+            signature_version="s3v4",
+            connect_timeout=env_int("SCIPLAN_S3_CONNECT_TIMEOUT", 5),
+            read_timeout=env_int("SCIPLAN_S3_READ_TIMEOUT", 30),
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+        "location": os.environ.get("SCIPLAN_S3_PREFIX", "").strip().strip("/"),
+        # Objects inherit the bucket's own (private) access; no ACL is ever sent that could open one.
+        "default_acl": None,
+        # Keys are random (``<prefix>/<uuid4>.<ext>``): no existence check (a round trip) before a write.
+        "file_overwrite": True,
+        # A download is read once into a temporary file that is hashed and then served: up to 2 MB in
+        # memory, larger files spill to disk, so a 20 MB attachment does not sit in a worker's memory.
+        "max_memory_size": 2 * 1024 * 1024,
+    }
+    if access_key:
+        options["access_key"] = access_key
+        options["secret_key"] = secret_key
+    ca_bundle = os.environ.get("SCIPLAN_S3_CA_BUNDLE", "").strip()
+    if ca_bundle:
+        options["verify"] = ca_bundle
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+PRIVATE_STORAGE_BACKEND = os.environ.get("SCIPLAN_STORAGE", "local").strip().lower() or "local"
+if PRIVATE_STORAGE_BACKEND == "s3":
+    STORAGES["private"] = s3_private_storage()
+elif PRIVATE_STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured("SCIPLAN_STORAGE must be local (the default) or s3.")
 UPLOAD_MAX_BYTES = env_int("SCIPLAN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_MAX_FILES_PER_APPLICATION = env_int("SCIPLAN_UPLOAD_MAX_FILES", 200)
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

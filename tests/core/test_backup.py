@@ -2,9 +2,8 @@
 database and a scratch file directory give back every row and every file, and a changed backup or a
 changed restore is reported.
 
-The scratch database is a temporary SQLite file on the embedded default, and a throwaway database
-created next to the test database on PostgreSQL (dropped at the end). It is reached through an extra
-connection alias that only these tests add.
+The scratch database is the ``scratch`` fixture (tests/core/conftest.py). The same round trip with the
+private files in an S3-compatible bucket is in test_object_storage.py.
 """
 
 from __future__ import annotations
@@ -12,13 +11,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
-from django.db.utils import load_backend
+from django.db import connections
 
 from sciplan.applications.demo import sample_pdf
 from sciplan.applications.models import Application, Attachment, AttachmentKind
@@ -26,31 +23,6 @@ from sciplan.applications.services import upload_attachment
 from sciplan.core.models import AuditEvent, Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SCRATCH = "backup_scratch"
-
-
-@pytest.fixture
-def scratch(tmp_path):
-    """A connection alias to an empty scratch database; removed (and on PostgreSQL dropped) afterwards."""
-    source = connections["default"].settings_dict
-    if connection.vendor == "postgresql":
-        name = f"test_scratch_{uuid.uuid4().hex[:12]}"
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    else:
-        name = str(tmp_path / "scratch.sqlite3")
-    # Set as a connection object, not in settings: Django's test case allows such dynamically created
-    # connections, and no test database is made for it.
-    connections[SCRATCH] = load_backend(source["ENGINE"]).DatabaseWrapper({**source, "NAME": name}, SCRATCH)
-    try:
-        yield SCRATCH
-    finally:
-        connections[SCRATCH].close()
-        del connections[SCRATCH]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -218,20 +190,6 @@ def test_backup_refuses_a_directory_that_is_not_empty(data, tmp_path):
     (target / "something").write_text("x")
     with pytest.raises(CommandError, match="不是空的"):
         call_command("backup", str(target), stdout=io.StringIO())
-
-
-def test_object_storage_is_not_copied_and_the_backup_says_so(data, tmp_path, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
-    out = io.StringIO()
-    call_command("backup", str(tmp_path / "backup"), stdout=out)
-    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["files"]["copied"] is False
-    assert manifest["files"]["sha256"] == {}
-    assert not (tmp_path / "backup" / "files").exists()
-    assert "对象存储" in out.getvalue()
 
 
 @pytest.mark.postgres

@@ -591,7 +591,9 @@ def _remove_attachment(attachment: Attachment) -> None:
     else:
         key = attachment.storage_key
         attachment.delete()
-        transaction.on_commit(lambda: storage.delete_private(key))
+        # robust: the row is gone for good; an object store that fails the delete leaves an unnamed
+        # file (logged), not an error page for a deletion that has happened.
+        transaction.on_commit(lambda: storage.delete_private(key), robust=True)
 
 
 @transaction.atomic

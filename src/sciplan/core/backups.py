@@ -1,7 +1,10 @@
 """What ``backup``, ``restore`` and ``verify_backup`` share (STANDARDS F31): the backup directory's layout
 and manifest, hashing, the database catalogue read through a plain DB-API cursor (the backup reads its
-own snapshot or copy, not Django's connection), and the comparisons of a database and a file directory
-with a manifest. The commands themselves live in ``core/management/commands/``.
+own snapshot or copy, not Django's connection), and the comparisons of a database and the private files
+with a manifest. The private files are read and written through the storage API only
+(``core.storage``), so a backup of a local directory and of an S3-compatible bucket are made, restored and
+verified the same way; only the backup itself is a local directory. The commands themselves live in
+``core/management/commands/``.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.core.files.storage import FileSystemStorage
+from django.core.files.base import File
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.management.base import CommandError
 from django.db import connections
 
-from sciplan.core.storage import private_storage, sha256_of, stored_file_models
+from sciplan.core.storage import all_keys, sha256_of, stored_file_models
 
 MANIFEST = "manifest.json"
 FILES = "files"
@@ -39,16 +43,13 @@ def sha256_file(path: Path) -> str:
         return sha256_of(handle)
 
 
-def local_files_root() -> Path | None:
-    """The directory of the private storage, or ``None`` when it is not the local file system."""
-    storage = private_storage()
-    if isinstance(storage, FileSystemStorage):
-        return Path(storage.location)
-    return None
+def storage_label(storage: Storage) -> str:
+    """What the manifest records as the kind of private storage the files came from."""
+    return "local" if isinstance(storage, FileSystemStorage) else type(storage).__name__
 
 
 def _files_under(root: Path) -> Iterator[tuple[str, Path]]:
-    """``(key, path)`` for every regular file under ``root``; keys use ``/`` whatever the platform."""
+    """``(key, path)`` for every regular file under ``root`` (a backup's ``files/``); keys use ``/``."""
     if not root.exists():
         return
     for path in sorted(root.rglob("*")):
@@ -57,8 +58,20 @@ def _files_under(root: Path) -> Iterator[tuple[str, Path]]:
 
 
 def hash_tree(root: Path) -> dict[str, str]:
-    """``{key: sha256}`` for every file under ``root``."""
+    """``{key: sha256}`` for every file under ``root`` (a backup's ``files/``)."""
     return {key: sha256_file(path) for key, path in _files_under(root)}
+
+
+def hash_storage(storage: Storage) -> dict[str, str]:
+    """``{key: sha256}`` for every file in private storage, read through the storage API."""
+    hashes = {}
+    for key in all_keys(storage):
+        try:
+            with storage.open(key, "rb") as handle:
+                hashes[key] = sha256_of(handle)
+        except FileNotFoundError:  # removed while it was being listed
+            continue
+    return hashes
 
 
 def pg_environment(alias: str) -> dict[str, str]:
@@ -217,16 +230,38 @@ def compare_database(alias: str, manifest: dict[str, Any]) -> list[str]:
     return problems
 
 
-def copy_files(source: Path, target: Path) -> dict[str, str]:
-    """Copy every file under ``source`` to ``target``; ``{key: sha256}`` of the copies as written."""
+def copy_from_storage(storage: Storage, target: Path) -> dict[str, str]:
+    """Copy every file of private storage into the directory ``target``, key by key, through the storage
+    API; ``{key: sha256}`` of the copies as written."""
     hashes = {}
-    for key, path in _files_under(source):
-        destination = target / key
+    root = target.resolve()
+    for key in all_keys(storage):
+        destination = (target / key).resolve()
+        if not destination.is_relative_to(root):  # a key is a relative path; refuse one that climbs out
+            raise CommandError(f"私有存储中的文件名 {key} 不安全，已停止备份（unsafe key）。")
         destination.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copyfile(path, destination)
+            with storage.open(key, "rb") as source, open(destination, "wb") as copy:
+                shutil.copyfileobj(source, copy, 1024 * 1024)
         except FileNotFoundError:  # removed while the backup ran
             destination.unlink(missing_ok=True)
             continue
         hashes[key] = sha256_file(destination)
     return hashes
+
+
+def copy_to_storage(source: Path, storage: Storage) -> None:
+    """Write every file of a backup's ``files/`` directory into private storage under its own key."""
+    for key, path in _files_under(source):
+        with open(path, "rb") as handle:
+            saved = storage.save(key, File(handle))
+        if saved != key:
+            raise CommandError(
+                f"私有存储把 {key} 存成了 {saved}，恢复中止（the storage renamed a restored file）。"
+            )
+
+
+def clear_storage(storage: Storage) -> None:
+    """Delete every file of private storage (``restore --force``; a bucket's own prefix only)."""
+    for key in all_keys(storage):
+        storage.delete(key)

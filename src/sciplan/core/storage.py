@@ -1,8 +1,11 @@
 """Private file storage for uploads and generated documents.
 
 Files are stored under generated keys (never the uploader's file name) outside any public URL; they are
-served only by views that check permission first (STANDARDS D20). Production can point the backend at
-S3-compatible storage through ``STORAGES['private']`` without code change.
+served only by views that check permission first (STANDARDS D20). The embedded default is a directory
+(``PRIVATE_STORAGE_ROOT``); ``SCIPLAN_STORAGE=s3`` configures ``STORAGES['private']`` as django-storages'
+S3 backend (settings.py). Everything here, and every caller, goes through Django's ``Storage`` API only
+(``open``, ``save``, ``delete``, ``exists``, ``listdir``), never a file-system path, so both backends
+behave the same: writing, hashing, serving, deleting, verifying and backing up.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import hashlib
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -27,6 +31,36 @@ def private_storage() -> Storage:
     if "private" in settings.STORAGES:
         return storages["private"]
     return FileSystemStorage(location=settings.PRIVATE_STORAGE_ROOT, base_url=None)
+
+
+def describe_private_storage() -> str:
+    """Where the private files are, for messages to operators: the directory, or the bucket and prefix."""
+    backend = private_storage()
+    if isinstance(backend, FileSystemStorage):
+        return f"私有文件目录 {backend.location}"
+    bucket = getattr(backend, "bucket_name", "")
+    if bucket:
+        location = getattr(backend, "location", "")
+        return f"私有文件存储桶 {bucket}" + (f"/{location}" if location else "")
+    return f"私有文件存储（{type(backend).__name__}）"
+
+
+def all_keys(backend: Storage | None = None) -> list[str]:
+    """Every key in private storage, sorted, through ``listdir`` (a bucket's prefix, or the directory).
+    A directory that does not exist yet holds no keys."""
+    found = backend or private_storage()
+
+    def walk(prefix: str) -> Iterator[str]:
+        try:
+            directories, files = found.listdir(prefix)
+        except FileNotFoundError:
+            return
+        for name in files:
+            yield f"{prefix}/{name}" if prefix else name
+        for name in directories:
+            yield from walk(f"{prefix}/{name}" if prefix else name)
+
+    return sorted(walk(""))
 
 
 def sha256_of(fileobj: IO[bytes]) -> str:
@@ -117,7 +151,9 @@ def _remove_orphans(scope: _Scope, *, failed: bool) -> None:
         if key not in named:
             try:
                 delete_private(key)
-            except OSError:
+            except Exception:
+                # A file system error or an object store's (botocore's errors are not OSError): the
+                # failure being cleaned up after must still reach the caller, not this one.
                 logging.getLogger("sciplan.storage").exception("could not remove orphan file %s", key)
 
 
@@ -251,8 +287,14 @@ class TamperedFile(DomainError):
         super().__init__("文件完整性校验未通过，已拒绝下载并记录，请联系市科技局。")
 
 
-def check_integrity(key: str, expected_sha256: str, *, actor=None, obj=None, ip: str | None = None) -> None:
-    """Refuse (and audit) a stored file whose content no longer matches its recorded hash."""
+def open_verified(key: str, expected_sha256: str, *, actor=None, obj=None, ip: str | None = None) -> File:
+    """Open a stored file and check it against its recorded hash; refuse (and audit) one that no longer
+    matches or is gone (STANDARDS D21).
+
+    The handle returned holds the very bytes that were hashed, rewound: the object store's download is
+    read once into a temporary file, so what is served is what was checked, with no second request in
+    which the object could change. The caller closes it (a ``FileResponse`` does when it is sent).
+    """
     from sciplan.core import audit
     from sciplan.core.http import client_ip
 
@@ -261,21 +303,31 @@ def check_integrity(key: str, expected_sha256: str, *, actor=None, obj=None, ip:
         user = getattr(request, "user", None)
         actor = actor or (user if getattr(user, "is_authenticated", False) else None)
         ip = ip or client_ip(request)
+    handle: File | None
     try:
-        actual = stored_sha256(key)
+        handle = private_storage().open(key, "rb")
     except FileNotFoundError:
-        actual = "missing"
-    if actual != expected_sha256:
-        row = stored_row(key)
-        audit.record(
-            "file.tampered",
-            actor=actor,
-            obj=obj or row,
-            ip=ip,
-            outcome="refused",
-            detail={"key": key, "expected": expected_sha256, "actual": actual, **describe_stored(row)},
-        )
-        raise TamperedFile()
+        handle, actual = None, "missing"
+    else:
+        try:
+            actual = sha256_of(handle)
+        except BaseException:
+            handle.close()
+            raise
+    if actual == expected_sha256 and handle is not None:
+        return handle
+    if handle is not None:
+        handle.close()
+    row = stored_row(key)
+    audit.record(
+        "file.tampered",
+        actor=actor,
+        obj=obj or row,
+        ip=ip,
+        outcome="refused",
+        detail={"key": key, "expected": expected_sha256, "actual": actual, **describe_stored(row)},
+    )
+    raise TamperedFile()
 
 
 def attachment_response(
@@ -292,12 +344,16 @@ def attachment_response(
 
     The file is checked first against ``sha256`` or, when not given, the hash recorded with its key by
     any model that has ``storage_key`` and ``sha256``; a changed file is refused with
-    :class:`TamperedFile` and an audit event instead of being served (STANDARDS D21).
+    :class:`TamperedFile` and an audit event instead of being served (STANDARDS D21). The bytes are
+    streamed by this process from the storage backend, also from object storage: the client never
+    talks to the bucket (docs/decisions.md, "Downloads from object storage are streamed").
     """
     expected = sha256 or recorded_sha256(key)
     if expected:
-        check_integrity(key, expected, actor=actor, obj=obj, ip=ip)
-    response = FileResponse(private_storage().open(key, "rb"), content_type=content_type)
+        handle = open_verified(key, expected, actor=actor, obj=obj, ip=ip)
+    else:
+        handle = private_storage().open(key, "rb")
+    response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''" + escape_uri_path(
         clean_filename(filename)
     )

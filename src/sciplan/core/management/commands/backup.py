@@ -6,14 +6,13 @@
     DIR/manifest.json     engine, row count of every table, SHA-256 of the dump and of every private file
     DIR/database.dump     PostgreSQL: ``pg_dump --format=custom``            (or)
     DIR/database.sqlite3  SQLite: a copy made with SQLite's online backup API
-    DIR/files/…           the private file storage, key by key
+    DIR/files/…           the private files, key by key (from the directory or the bucket)
 
 The database is read from one snapshot: on PostgreSQL the row counts and the list of stored files are
 read in a REPEATABLE READ transaction whose snapshot ``pg_dump --snapshot`` dumps; on SQLite they are
 read from the finished copy. The files are copied after the snapshot, so every file a row of the backup
-names is there unless it was deleted in between (reported as missing). Private storage that is not
-the local file system (S3-compatible) is not copied: it is backed up by its own means (versioning,
-replication), and the manifest says so.
+names is there unless it was deleted in between (reported as missing). They are read through the
+storage API, so a local directory and an S3-compatible bucket are copied the same way.
 
 The layout, the manifest and the comparisons shared with ``restore`` and ``verify_backup`` are in
 ``sciplan.core.backups``.
@@ -42,18 +41,18 @@ from sciplan.core.backups import (
     PG_DUMP,
     SQLITE_COPY,
     audit_tail,
-    copy_files,
+    copy_from_storage,
     count_rows,
     engine_of,
-    local_files_root,
     named_keys,
     pg_environment,
     pg_tables,
     pg_tool,
     sha256_file,
     sqlite_tables,
+    storage_label,
 )
-from sciplan.core.storage import private_storage
+from sciplan.core.storage import describe_private_storage, private_storage
 
 
 def _backup_postgresql(alias: str, directory: Path) -> dict[str, Any]:
@@ -117,9 +116,9 @@ def make_backup(directory: Path, *, alias: str = "default") -> dict[str, Any]:
     made = (
         _backup_postgresql(alias, directory) if engine == "postgresql" else _backup_sqlite(alias, directory)
     )
-    root = local_files_root()
-    files = copy_files(root, directory / FILES) if root is not None else {}
-    missing = sorted(made["keys"] - files.keys()) if root is not None else []
+    storage = private_storage()
+    files = copy_from_storage(storage, directory / FILES)
+    missing = sorted(made["keys"] - files.keys())
     manifest = {
         "format": FORMAT,
         "created_at": timezone.now().isoformat(),
@@ -128,8 +127,8 @@ def make_backup(directory: Path, *, alias: str = "default") -> dict[str, Any]:
         "tables": made["tables"],
         "audit": made["audit"],
         "files": {
-            "copied": root is not None,
-            "storage": "local" if root is not None else type(private_storage()).__name__,
+            "copied": True,
+            "storage": storage_label(storage),
             "sha256": files,
             "named_but_missing": missing,
         },
@@ -163,14 +162,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"备份完成：{directory}，{len(manifest['tables'])} 张表 {rows} 行（{manifest['engine']}）。"
         )
-        if manifest["files"]["copied"]:
-            self.stdout.write(f"私有文件 {len(manifest['files']['sha256'])} 个已复制并记录 SHA-256。")
-        else:
-            self.stdout.write(
-                self.style.WARNING(
-                    "私有文件存放在对象存储中，未复制：请用对象存储自身的版本或复制功能备份"
-                    "（private files are in object storage: back them up by its own means）。"
-                )
-            )
+        self.stdout.write(
+            f"私有文件 {len(manifest['files']['sha256'])} 个已从{describe_private_storage()}复制并记录 SHA-256。"
+        )
         for key in manifest["files"]["named_but_missing"]:
             self.stderr.write(f"数据库记录的文件 {key} 在存储中不存在（file named by a row is missing）")

@@ -4,10 +4,12 @@
 refused before anything is touched), then restores the database (``pg_restore`` in one transaction, or
 SQLite's backup API) and the private files, and finally compares the restored database and files with
 the manifest: every table's row count and every file's SHA-256. Any difference exits with status 1.
+The files are written and read back through the storage API: a local directory or an S3-compatible
+bucket (its prefix), whichever ``STORAGES['private']`` is.
 
-A database that already has tables, or a private file directory that already has files, is refused
-unless ``--force`` is given: then the database's objects are replaced (``pg_restore --clean``; SQLite:
-the whole file) and the directory's files are replaced by the backup's.
+A database that already has tables, or a private storage that already has files, is refused unless
+``--force`` is given: then the database's objects are replaced (``pg_restore --clean``; SQLite: the
+whole file) and the storage's files are replaced by the backup's.
 
 ``manage.py restore DIR --verify`` restores nothing: it only compares the current database and files
 with the manifest (after a restore made by other means, or to check one again).
@@ -15,7 +17,6 @@ with the manifest (after a restore made by other means, or to check one again).
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import subprocess
 from contextlib import closing
@@ -30,23 +31,24 @@ from sciplan.core import audit
 from sciplan.core.backups import (
     FILES,
     check_backup,
+    clear_storage,
     compare_database,
     compare_files,
-    copy_files,
+    copy_to_storage,
     engine_of,
-    hash_tree,
-    local_files_root,
+    hash_storage,
     pg_environment,
     pg_tool,
     read_manifest,
 )
+from sciplan.core.storage import all_keys, describe_private_storage, private_storage
 
 
-def _refuse_to_overwrite(alias: str, root: Path | None, *, force: bool) -> None:
-    tables = connections[alias].introspection.table_names()
-    files = [p for p in root.rglob("*") if p.is_file()] if root is not None and root.exists() else []
+def _refuse_to_overwrite(alias: str, *, with_files: bool, force: bool) -> None:
     if force:
         return
+    tables = connections[alias].introspection.table_names()
+    files = all_keys() if with_files else []
     if tables:
         raise CommandError(
             f"目标数据库不是空的（已有 {len(tables)} 张表），为防止覆盖现有数据已停止恢复；"
@@ -56,8 +58,8 @@ def _refuse_to_overwrite(alias: str, root: Path | None, *, force: bool) -> None:
         )
     if files:
         raise CommandError(
-            f"私有文件目录 {root} 不是空的（已有 {len(files)} 个文件），已停止恢复；确需覆盖，请加 --force。"
-            f" / The private file directory is not empty ({len(files)} files); nothing was restored."
+            f"{describe_private_storage()} 不是空的（已有 {len(files)} 个文件），已停止恢复；确需覆盖，请加 --force。"
+            f" / The private file storage is not empty ({len(files)} files); nothing was restored."
             " Add --force to overwrite it."
         )
 
@@ -104,25 +106,18 @@ def _restore_sqlite(alias: str, copy: Path) -> None:
         source.backup(target)
 
 
-def _restore_files(backup: Path, root: Path) -> None:
-    if root.exists():
-        for child in root.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-    root.mkdir(parents=True, exist_ok=True)
-    copy_files(backup / FILES, root)
+def _restore_files(backup: Path) -> None:
+    storage = private_storage()
+    clear_storage(storage)
+    copy_to_storage(backup / FILES, storage)
 
 
 def verify_restored(alias: str, manifest: dict[str, Any]) -> list[str]:
     problems = compare_database(alias, manifest)
-    root = local_files_root()
     if manifest["files"]["copied"]:
-        if root is None:
-            problems.append("备份含私有文件，但当前私有存储不是本地文件系统（files cannot be compared）")
-        else:
-            problems += compare_files(manifest["files"]["sha256"], hash_tree(root), where="恢复后")
+        problems += compare_files(
+            manifest["files"]["sha256"], hash_storage(private_storage()), where="恢复后"
+        )
     return problems
 
 
@@ -169,16 +164,15 @@ class Command(BaseCommand):
             self._fail_on(
                 check_backup(directory, manifest), "备份本身与清单不符，未恢复任何内容（backup damaged）"
             )
-            root = local_files_root()
-            _refuse_to_overwrite(alias, root if manifest["files"]["copied"] else None, force=options["force"])
+            _refuse_to_overwrite(alias, with_files=manifest["files"]["copied"], force=options["force"])
             dump = directory / manifest["database"]["file"]
             if engine == "postgresql":
                 _restore_postgresql(alias, dump, force=options["force"], no_owner=options["no_owner"])
             else:
                 _restore_sqlite(alias, dump)
-            if manifest["files"]["copied"] and root is not None:
-                _restore_files(directory, root)
-            elif not manifest["files"]["copied"]:
+            if manifest["files"]["copied"]:
+                _restore_files(directory)
+            else:  # a backup taken while object storage was still backed up by its own means
                 self.stdout.write(
                     self.style.WARNING(
                         "备份不含私有文件（对象存储由其自身方式备份），请另行恢复对象存储"
