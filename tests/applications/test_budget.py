@@ -267,3 +267,28 @@ def test_eligibility_page_links_a_failed_budget_to_the_plan_section(client, pers
 
     assert "经费预算完整且收支平衡" in page
     assert reverse("applications:section", args=[app.pk, "plan"]) + "#budget" in page
+
+
+def test_version_page_shows_the_frozen_budget_table(client, personas, submitted_application):
+    client.force_login(personas.applicant)
+
+    page = client.get(reverse("applications:version", args=[submitted_application.pk, 1])).content.decode()
+
+    assert "经费预算表（万元）" in page
+    assert '<th scope="row">二、资金用途合计</th><td class="num">2,000.00</td>' in page
+
+
+def test_version_page_of_a_version_from_before_the_budget_table_renders(
+    client, personas, submitted_application
+):
+    from sciplan.applications.models import ApplicationVersion
+
+    version = submitted_application.versions.get(number=1)
+    old = {k: v for k, v in version.snapshot.items() if k != "budget"}
+    ApplicationVersion.objects.filter(pk=version.pk).update(snapshot={**old, "schema": 1})
+    client.force_login(personas.applicant)
+
+    response = client.get(reverse("applications:version", args=[submitted_application.pk, 1]))
+
+    assert response.status_code == 200
+    assert "经费预算表" not in response.content.decode()

@@ -147,6 +147,43 @@ def totals(rows: Rows) -> Totals:
     )
 
 
+@dataclass(frozen=True)
+class PrintedRow:
+    """One row of the printed budget table: a group's total (一、资金来源合计) or one of its lines."""
+
+    label: str
+    amounts: list[Decimal | None]  # per year; None is an empty cell
+    total: Decimal  # over the three years
+    subtotal: bool
+
+
+def printed_rows(rows: Rows) -> list[PrintedRow]:
+    """The budget as the 实施方案 and the version page print it: each group headed by its totals."""
+    result = totals(rows)
+    printed = []
+    for heading, lines, per_year, total in (
+        ("一、资金来源合计", SOURCES, result.sources, result.sources_total),
+        ("二、资金用途合计", USES, result.uses, result.uses_total),
+    ):
+        printed.append(PrintedRow(heading, [per_year[i] for i in YEARS], total, True))
+        for number, (code, name) in enumerate(lines, start=1):
+            amounts = [(rows.get(i) or {}).get(code) for i in YEARS]
+            printed.append(PrintedRow(f"{number}. {name}", amounts, result.lines[code], False))
+    return printed
+
+
+def rows_from_snapshot(items: list[dict[str, Any]]) -> dict[int, dict[str, Decimal | None]]:
+    """A snapshot's ``budget`` (decimal strings) as amounts by year index and line."""
+
+    def amount(value: Any) -> Decimal | None:
+        try:
+            return None if value in (None, "") else Decimal(str(value))
+        except InvalidOperation:
+            return None
+
+    return {item["index"]: {code: amount(item.get(code)) for code, _ in LINES} for item in items}
+
+
 def problems(
     rows: Rows, *, other_note: str, planned_investment: Decimal | None, years: list[int]
 ) -> list[str]:

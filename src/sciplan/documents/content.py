@@ -269,27 +269,13 @@ def _finance_table(snapshot: dict) -> Table:
 def _budget_table(snapshot: dict) -> Table:
     """经费预算表: a row per line, a column per year of the plan, the three-year total last; each group
     of lines is headed by its total, so the row totals and the column totals are both printed."""
-    saved = {item["index"]: item for item in snapshot["budget"]}
-    rows = {
-        i: {code: to_decimal(saved.get(i, {}).get(code)) for code, _ in budget.LINES} for i in budget.YEARS
-    }
-    years = [saved.get(i, {}).get("year") for i in budget.YEARS]
-    result = budget.totals(rows)
-
-    def amounts(values: list[Decimal | None]) -> list[str]:
-        return [money(v) if v is not None else "—" for v in values]
-
-    table_rows: list[list[str]] = []
-    emphasis = set()
-    for heading, lines, per_year, total in (
-        ("一、资金来源合计", budget.SOURCES, result.sources, result.sources_total),
-        ("二、资金用途合计", budget.USES, result.uses, result.uses_total),
-    ):
-        emphasis.add(len(table_rows))
-        table_rows.append([heading, *amounts([per_year[i] for i in budget.YEARS]), money(total)])
-        for number, (code, name) in enumerate(lines, start=1):
-            values = [rows[i][code] for i in budget.YEARS]
-            table_rows.append([f"{number}. {name}", *amounts(values), money(result.lines[code])])
+    years = [item.get("year") for item in sorted(snapshot["budget"], key=lambda item: item["index"])]
+    printed = budget.printed_rows(budget.rows_from_snapshot(snapshot["budget"]))
+    table_rows = [
+        [row.label, *(money(v) if v is not None else "—" for v in row.amounts), money(row.total)]
+        for row in printed
+    ]
+    emphasis = {i for i, row in enumerate(printed) if row.subtotal}
     return Table(
         headers=[
             "项目",
