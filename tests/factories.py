@@ -7,7 +7,7 @@ of a later stage do not depend on every earlier stage's guards.
 
 from __future__ import annotations
 
-from sciplan.applications.demo import build_complete_application
+from sciplan.applications.demo import DEMO_BUDGET, budget_fields, build_complete_application
 from sciplan.applications.models import Application, StatusEvent
 from sciplan.applications.services import submit_application
 from sciplan.applications.workflow import Status
@@ -34,3 +34,9 @@ def application_in_state(call, user, status: str, *, direction: str = "测试方
         Application.objects.filter(pk=application.pk).update(status=status)
         application.refresh_from_db()
     return application
+
+
+def budget_data(rows: dict[int, dict[str, str]] | None = None) -> dict[str, str]:
+    """Budget cells as the plan section takes them (``budget_<year>_<line>``); the demo's by default.
+    Lines left out of ``rows`` are not part of the data, so a save leaves them as they are."""
+    return budget_fields(DEMO_BUDGET if rows is None else rows)

@@ -30,7 +30,7 @@ from sciplan.applications.models import Application
 from sciplan.documents import exports, services
 from sciplan.recommendations.exporters import ONE_LINE_COLUMNS, export_summary
 from sciplan.review.exporters import ranking_xlsx
-from tests.documents.builders import submitted_max_version
+from tests.documents.builders import DEMO_BUDGET_ROWS, submitted_max_version
 from tests.documents.conftest import squeeze
 from tests.factories import application_in_state
 from tests.recommendations.conftest import record_clean_credit
@@ -91,7 +91,9 @@ def _docx_one_line(data: bytes, columns: set[int]) -> list[str]:
 SUMMARY_HEADERS = ["序号", "联合体名称", "统一社会信用代码", "所在县市区/园区", "成员单位名单", "备注"]
 
 
-def _summary_files(user, call, application: Application, place: str, label: str, *, cosign: bool) -> dict[str, Office]:
+def _summary_files(
+    user, call, application: Application, place: str, label: str, *, cosign: bool
+) -> dict[str, Office]:
     """One recommender's 信息汇总表, as DOCX and as XLSX."""
     uscc = Application.objects.get(pk=application.pk).lead_unit.uscc
     docx_data, _, _ = export_summary(user, call.pk, "docx")
@@ -141,8 +143,8 @@ def _convert(files: dict[str, Office]) -> None:
             office.pdf = (root / "out" / (Path(name).stem + ".pdf")).read_bytes()
 
 
-def _pictures(name: str, pdf: bytes) -> None:
-    """The first two pages as PNG, for a person to look at."""
+def _pictures(name: str, pdf: bytes, *, first: int = 1, last: int = 2) -> None:
+    """The first two pages (or ``first``…``last``) as PNG, for a person to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(pdf)
@@ -154,9 +156,9 @@ def _pictures(name: str, pdf: bytes) -> None:
                 "-r",
                 "60",
                 "-f",
-                "1",
+                str(first),
                 "-l",
-                "2",
+                str(last),
                 handle.name,
                 str(ARTIFACTS / Path(name).stem),
             ],
@@ -240,8 +242,15 @@ def office(call, personas, settings):
             services.render(maximal, "plan_docx"),
             landscape=False,
             pages=(8, 30),
-            headers=["年度", "营业收入（万元）", "研发投入（万元）"],
-            cells=[str(f["year"]) for f in snap["finances"]],
+            headers=[
+                "项目",
+                "三年合计",
+                *(f"第{n}年（{b['year']}年）" for n, b in zip("一二三", snap["budget"], strict=True)),
+            ],
+            cells=[row[0] for row in DEMO_BUDGET_ROWS],
+            # the budget table prints on one page, each row on one line (labels and amounts unwrapped)
+            whole=[[row[0] for row in DEMO_BUDGET_ROWS]],
+            one_line=["".join(row) for row in DEMO_BUDGET_ROWS],
             cover=True,
         ),
         **_summary_files(personas.county, call, county, "county", "县", cosign=True),
@@ -360,3 +369,17 @@ def test_own_pdf_embeds_its_fonts_and_prints_the_code_on_every_page_but_the_cove
     assert squeeze(version.snapshot["consortium_name"]) in "".join(texts)
     assert len(texts) > first
     assert [code in text for text in texts[first:]] == [True] * (len(texts) - first)
+
+
+def test_plan_budget_table_prints_on_one_page(office):
+    """The 经费预算表 of the 实施方案 as LibreOffice prints it: header, every row and the totals on one
+    page (the page is kept as a picture)."""
+    item = office["plan.docx"]
+    texts = item.page_texts()
+    wanted = ["经费预算表（单位：万元）", "三年合计", *("".join(row) for row in DEMO_BUDGET_ROWS)]
+
+    pages = [n for n, text in enumerate(texts, start=1) if all(squeeze(w) in text for w in wanted)]
+    for page in pages:
+        _pictures("plan_budget.docx", item.pdf, first=page, last=page)
+
+    assert len(pages) == 1

@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 
 from sciplan.accounts import uscc
-from sciplan.applications.demo import sample_pdf
+from sciplan.applications.demo import DEMO_BUDGET_OTHER_NOTE, DEMO_BUDGET_PLAN, budget_fields, sample_pdf
 from sciplan.core import clock
 
 PDF = {"mimeType": "application/pdf", "buffer": b""}
@@ -106,7 +106,9 @@ def section_values(call, direction: str, industry_pk: int, text=None) -> dict[st
             "local_support": t("三年内本地配套率由30%提升至50%。"),
             "transfer": t("依托中试基地推动成果就地转化。"),
             "service_platform": t("共建检验检测与中试熟化公共服务平台。"),
-            "budget_plan": t("总投入6800万元，其中牵头单位自筹5000万元。"),
+            "budget_plan": t(DEMO_BUDGET_PLAN),
+            "budget_other_note": t(DEMO_BUDGET_OTHER_NOTE),
+            **budget_fields(),
             "schedule": t("第一年中试，第二年示范，第三年产业化。"),
             "safeguards": t("建立理事会制度、专项资金与考核激励机制。"),
             "expected_results": t("新增发明专利15项，制定标准3项，新增产值5亿元。"),

@@ -45,7 +45,7 @@ from sciplan.api.schemas import (
     summary_out,
     version_out,
 )
-from sciplan.applications import actions, eligibility, queries, services
+from sciplan.applications import actions, budget, eligibility, queries, services
 from sciplan.applications.models import Application, Attachment, AttachmentKind, RdPlatform, StatusEvent
 from sciplan.applications.sections import SECTIONS
 from sciplan.applications.workflow import Action, Status
@@ -120,7 +120,7 @@ def application_create(request: ApiRequest, payload: ApplicationCreateIn):
     summary="申报书详情",
     description=(
         "申报书的全部内容：各栏目字段、近三年财务数据、研发平台、成员单位、附件信息、提交版本，"
-        "以及当前用户可执行的操作。version 为修改版本号，修改时须回传。"
+        "经费预算（建设期三年的资金来源与用途及合计），以及当前用户可执行的操作。version 为修改版本号，修改时须回传。"
     ),
     response={200: ApplicationDetail, **errors(401, 404)},
 )
@@ -138,6 +138,9 @@ def _api_name(name: str) -> str:
     for api_name, service_name in RENAMED.items():
         if name == service_name:
             return api_name
+    match = budget.KEY.match(name)
+    if match:
+        return f"budget.{match.group(1)}.{match.group(2)}"
     if name.startswith(("revenue_", "rd_")):
         kind, _, year = name.partition("_")
         return f"finances.{year}.{'revenue' if kind == 'revenue' else 'rd_spending'}"
@@ -159,6 +162,10 @@ def _by_section(payload: Any, call: Call) -> tuple[dict[str, dict[str, Any]], di
             if key in year_row:
                 value = year_row[key]
                 groups.setdefault("lead", {})[f"{name}_{year}"] = "" if value is None else str(value)
+    for year_row in data.pop("budget", None) or []:
+        index = year_row.pop("index")
+        for line, value in year_row.items():
+            groups.setdefault("plan", {})[budget.key(index, line)] = "" if value is None else str(value)
     for name, value in data.items():
         name = RENAMED.get(name, name)
         section = SECTION_OF.get(name)

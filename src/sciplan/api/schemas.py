@@ -14,6 +14,7 @@ from django.utils import timezone
 from ninja import Field, Path, Schema
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema, create_model
 
+from sciplan.applications import budget
 from sciplan.applications.models import Application
 from sciplan.applications.sections import SECTIONS
 from sciplan.applications.workflow import Action, Status
@@ -249,6 +250,36 @@ class FinanceYearIn(Schema):
     rd_spending: MoneyIn | None = Field(None, description="研发投入（万元）")
 
 
+def _budget_lines(kind: Any, *, required: bool) -> dict[str, Any]:
+    return {
+        code: (
+            kind | None,
+            Field(None, description=f"{label}（万元）")
+            if not required
+            else Field(description=f"{label}（万元）"),
+        )
+        for code, label in budget.LINES
+    }
+
+
+BudgetYearIn = create_model(
+    "BudgetYearIn",
+    __base__=Schema,
+    __doc__="经费预算的一个建设年度：只需列出要修改的项目；null 或空串为清空。",
+    index=(int, Field(ge=1, le=len(budget.YEARS), description="建设年度：1 第一年，2 第二年，3 第三年")),
+    **_budget_lines(MoneyIn, required=False),
+)
+BudgetYearOut = create_model(
+    "BudgetYearOut",
+    __base__=Schema,
+    index=(int, Field(description="建设年度：1 第一年，2 第二年，3 第三年")),
+    year=(int, Field(description="对应的公历年度（由建设期开始年份推算，未填时为批次年度的次年起）")),
+    sources_total=(Money, Field(description="资金来源合计（万元）")),
+    uses_total=(Money, Field(description="资金用途合计（万元）")),
+    **_budget_lines(Money, required=True),
+)
+
+
 class PlatformOut(Schema):
     id: int
     name: str = Field(description="平台名称")
@@ -410,6 +441,10 @@ class ApplicationPatchBase(Schema):
     finances: list[FinanceYearIn] | None = Field(
         None, description="近三年营业收入与研发投入（牵头单位），只需列出要修改的年度"
     )
+    budget: list[BudgetYearIn] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="经费预算（实施方案），按建设年度列出要修改的项目；每年资金来源合计须等于资金用途合计（提交时由资格自查检查）",
+    )
 
 
 ApplicationPatch = create_model(
@@ -425,6 +460,7 @@ class ApplicationDetail(ApplicationSummary, ApplicationFields):  # type: ignore[
     created_at: LocalDateTime = Field(description="创建时间")
     correction_deadline: LocalDateTime | None = Field(description="补正截止时间")
     finances: list[FinanceYearIO] = Field(description="近三年营业收入与研发投入")
+    budget: list[BudgetYearOut] = Field(description="经费预算：建设期三年的资金来源与用途（万元）")  # type: ignore[valid-type]
     platforms: list[PlatformOut] = Field(description="研发平台")
     members: list[MemberOut] = Field(description="成员单位")
     attachments: list[AttachmentOut] = Field(description="附件（不含文件内容，下载见 attachment_download）")
@@ -605,6 +641,22 @@ def version_out(version) -> dict[str, Any]:
 MASKED_FIELDS = {"contact_mobile": _phone, "liaison_mobile": _phone, "contact_email": _email}
 
 
+def budget_out(app: Application) -> list[dict[str, Any]]:
+    rows = {row.index: row.amounts() for row in app.budget_years.all()}
+    years = budget.plan_years(app.start_date, app.call.year)
+    result = budget.totals(rows)
+    return [
+        {
+            "index": index,
+            "year": years[index - 1],
+            "sources_total": result.sources[index],
+            "uses_total": result.uses[index],
+            **{code: (rows.get(index) or {}).get(code) for code, _ in budget.LINES},
+        }
+        for index in budget.YEARS
+    ]
+
+
 def application_detail_out(app: Application, user) -> dict[str, Any]:
     """Everything of one application loaded by ``queries.application_detail``."""
     from sciplan.applications.permissions import relates_to
@@ -638,6 +690,7 @@ def application_detail_out(app: Application, user) -> dict[str, Any]:
             }
             for year in app.call.rd_years
         ],
+        "budget": budget_out(app),
         "platforms": [platform_out(p) for p in app.platforms.all()],
         "members": [member_out(m, reveal=reveal) for m in members],
         "attachments": [attachment_out(a) for a in app.attachments.all()],

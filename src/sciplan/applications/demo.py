@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pypdf import PdfWriter
 
 from sciplan.accounts import uscc
-from sciplan.applications import services
+from sciplan.applications import budget, services
 from sciplan.applications.models import Application, AttachmentKind, MemberCategory
 from sciplan.calls.models import Call, Industry, PlatformLevel
 from sciplan.core import clock
@@ -66,6 +66,38 @@ NARRATIVE = (
     "依托牵头单位省级企业技术中心，联合高校、科研院所与产业链上下游企业，围绕{direction}领域关键核心技术开展联合攻关。"
     "近三年共同承担省市科技计划项目，形成了稳定的合作机制与良好的合作成效。"
 )
+
+
+# A plausible three-year budget of 6800 万元 (the demo's 计划总投入): per year the sources equal the uses.
+DEMO_BUDGET: dict[int, dict[str, str]] = {
+    1: {
+        "source_lead": "1500", "source_members": "400", "source_other": "100",
+        "use_equipment": "800", "use_materials": "400", "use_personnel": "350",
+        "use_cooperation": "200", "use_platform": "200", "use_other": "50",
+    },
+    2: {
+        "source_lead": "1750", "source_members": "550", "source_other": "100",
+        "use_equipment": "700", "use_materials": "600", "use_personnel": "450",
+        "use_cooperation": "300", "use_platform": "300", "use_other": "50",
+    },
+    3: {
+        "source_lead": "1750", "source_members": "550", "source_other": "100",
+        "use_equipment": "500", "use_materials": "700", "use_personnel": "550",
+        "use_cooperation": "350", "use_platform": "250", "use_other": "50",
+    },
+}  # fmt: skip
+DEMO_BUDGET_PLAN = (
+    "建设期三年计划总投入6800万元，其中牵头单位自筹5000万元、成员单位投入1500万元、"
+    "其他来源300万元；主要用于中试线设备购置、联合攻关材料与测试化验、研发人员投入和公共服务平台建设。"
+)
+DEMO_BUDGET_OTHER_NOTE = "市级科技计划项目资金与银行科技贷款贴息。"
+
+
+def budget_fields(rows: dict[int, dict[str, str]] = DEMO_BUDGET) -> dict[str, str]:
+    """A budget as the plan section's form names it: ``budget_<year>_<line>``."""
+    return {
+        budget.key(index, line): amount for index, lines in rows.items() for line, amount in lines.items()
+    }
 
 
 def build_complete_application(
@@ -152,7 +184,9 @@ def build_complete_application(
             "local_support": "三年内本地配套率由30%提升至50%。",
             "transfer": "依托中试基地推动成果就地转化。",
             "service_platform": "共建检验检测与中试熟化公共服务平台。",
-            "budget_plan": "总投入6800万元，其中牵头单位自筹5000万元。",
+            "budget_plan": DEMO_BUDGET_PLAN,
+            "budget_other_note": DEMO_BUDGET_OTHER_NOTE,
+            **budget_fields(),
             "schedule": "第一年中试，第二年示范，第三年产业化。",
             "safeguards": "建立理事会制度、专项资金与考核激励机制。",
             "expected_results": "新增发明专利15项，制定标准3项，新增产值5亿元。",

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sciplan.accounts.services import uscc_accepted
+from sciplan.applications import budget
 from sciplan.applications.models import (
     ACADEMIC_CATEGORIES,
     Application,
@@ -30,6 +31,7 @@ class RuleResult:
     passed: bool
     messages: list[str] = field(default_factory=list)
     hard: bool = True
+    section: str = ""  # the form section where the applicant fixes it (sections.BY_CODE), if any
 
     @property
     def summary(self) -> str:
@@ -67,6 +69,7 @@ def check_application(application: Application, *, at: datetime | None = None) -
             "牵头单位属于1+3+X现代产业体系",
             industry_ok,
             [] if industry_ok else ["请在“基本信息”中选择本批次1+3+X产业目录中的产业。"],
+            section="basic",
         )
     )
 
@@ -82,7 +85,11 @@ def check_application(application: Application, *, at: datetime | None = None) -
         )
     results.append(
         RuleResult(
-            "rd_spending", f"近三年研发投入不少于{call.rd_threshold:.0f}万元", not rd_messages, rd_messages
+            "rd_spending",
+            f"近三年研发投入不少于{call.rd_threshold:.0f}万元",
+            not rd_messages,
+            rd_messages,
+            section="lead",
         )
     )
 
@@ -146,6 +153,18 @@ def check_application(application: Application, *, at: datetime | None = None) -
     if missing:
         field_messages.append(f"请上传：{'、'.join(missing)}。")
     results.append(RuleResult("completeness", "必填内容与必传附件齐全", not field_messages, field_messages))
+
+    # 5a. The plan's budget: every year funded, sources equal uses, 其他来源 explained, equal to the
+    # planned total investment of the basic information.
+    budget_messages = budget.problems(
+        {row.index: row.amounts() for row in application.budget_years.all()},
+        other_note=application.budget_other_note,
+        planned_investment=application.planned_investment,
+        years=budget.plan_years(application.start_date, call.year),
+    )
+    results.append(
+        RuleResult("budget", "经费预算完整且收支平衡", not budget_messages, budget_messages, section="plan")
+    )
 
     # 6. Codes valid; one active application per lead unit per call; lead is not also a member.
     identity_messages = []

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 from django.http import QueryDict
 
+from sciplan.applications import budget
 from sciplan.applications.models import Application, FinanceYear, Member, RdPlatform, StandingLevel
 from sciplan.applications.sections import CREDENTIALS, ENTERPRISE_TYPES, Section
 from sciplan.applications.services import FINANCE_KEY, MEMBER_FIELDS
@@ -24,11 +25,14 @@ from sciplan.core.authority import lazy_text
 COUNTER_FROM = 100
 
 HELP: dict[str, str] = {
-    "direction": lazy_text("联合体名称按“{city}＋方向＋创新联合体”生成，此处只填写方向部分，如“高性能聚烯烃新材料”。"),
+    "direction": lazy_text(
+        "联合体名称按“{city}＋方向＋创新联合体”生成，此处只填写方向部分，如“高性能聚烯烃新材料”。"
+    ),
     "industry": "须为本批次1+3+X现代产业体系目录中的产业。",
     "recommender": "按牵头单位注册地或所在园区选择推荐单位。",
     "contact_mobile": "11位手机号码，用于接收审核通知短信。",
-    "planned_investment": "单位：万元，保留两位小数。",
+    "planned_investment": "单位：万元，保留两位小数；应与“实施方案”中经费预算的三年合计一致。",
+    "budget_other_note": "填写了“其他来源”的，写明资金的具体来源，如银行科技贷款、各级科技计划项目资金。",
     "lead_credentials": "可多选；资质证明请在“附件材料”中上传。",
     "lead_rd_staff": "上年末在册研发人员数。",
     "lead_standing": "说明牵头单位在国内、省内或市内的行业主导地位及依据。",
@@ -217,6 +221,91 @@ def finance_rows(
     return rows
 
 
+@dataclass
+class BudgetLine:
+    code: str
+    label: str
+    kind: str  # source or use
+    cells: list[FieldSpec]  # one per year of the plan
+    total: Decimal
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total:,.2f}"
+
+
+@dataclass
+class BudgetTable:
+    """The budget of the plan section: inputs ``budget_<year>_<line>``, with the saved totals."""
+
+    years: list[str]  # column headings: 第一年（2025年）…
+    sources: list[BudgetLine]
+    uses: list[BudgetLine]
+    totals: budget.Totals
+    note: FieldSpec | None = None
+
+    @property
+    def columns(self) -> list[dict[str, Any]]:
+        """Per year: heading, both totals and whether they agree (for the first render; the page's
+        script recomputes them as the applicant types)."""
+        t = self.totals
+        return [
+            {
+                "index": index,
+                "label": label,
+                "sources": f"{t.sources[index]:,.2f}",
+                "uses": f"{t.uses[index]:,.2f}",
+                "balanced": t.balanced(index),
+                "difference": f"{abs(t.sources[index] - t.uses[index]):,.2f}",
+                "filled": t.filled[index],
+            }
+            for index, label in zip(budget.YEARS, self.years, strict=True)
+        ]
+
+    @property
+    def sources_total(self) -> str:
+        return f"{self.totals.sources_total:,.2f}"
+
+    @property
+    def uses_total(self) -> str:
+        return f"{self.totals.uses_total:,.2f}"
+
+
+def budget_table(
+    application: Application, *, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> BudgetTable:
+    values = values or {}
+    errors = errors or {}
+    saved = {row.index: row.amounts() for row in application.budget_years.all()}
+    years = budget.plan_years(application.start_date, application.call.year)
+    headings = [budget.year_label(i, years) for i in budget.YEARS]
+    result = budget.totals(saved)
+
+    def line(code: str, label: str, kind: str) -> BudgetLine:
+        cells = []
+        for index, heading in zip(budget.YEARS, headings, strict=True):
+            name = budget.key(index, code)
+            current = (saved.get(index) or {}).get(code)
+            cells.append(
+                FieldSpec(
+                    name=name,
+                    label=f"{heading}{label}（万元）",
+                    kind="decimal",
+                    value=values.get(name, _plain(current) if current is not None else ""),
+                    error=errors.get(name, ""),
+                    field_version=application.field_versions.get(name, 0),
+                )
+            )
+        return BudgetLine(code, label, kind, cells, result.lines[code])
+
+    return BudgetTable(
+        years=headings,
+        sources=[line(code, label, "source") for code, label in budget.SOURCES],
+        uses=[line(code, label, "use") for code, label in budget.USES],
+        totals=result,
+    )
+
+
 def section_data(post: QueryDict, section: Section, application: Application) -> dict[str, Any]:
     """The submitted values of one section, as ``services.save_section`` takes them.
 
@@ -239,6 +328,8 @@ def section_data(post: QueryDict, section: Section, application: Application) ->
             match = FINANCE_KEY.match(key)
             if match and int(match.group(2)) in application.call.rd_years:
                 data[key] = post.get(key, "")
+    if section.code == "plan":
+        data.update({key: post.get(key, "") for key in post if budget.KEY.match(key)})
     return data
 
 
@@ -268,6 +359,10 @@ def field_label(name: str) -> str:
     if match:
         kind = "营业收入" if match.group(1) == "revenue" else "研发投入"
         return f"{match.group(2)}年{kind}（万元）"
+    match = budget.KEY.match(name)
+    if match:
+        index, line = int(match.group(1)), match.group(2)
+        return f"经费预算{budget.YEAR_NAMES[index]}{budget.LINE_LABELS[line]}（万元）"
     if name == "recommender":
         return "推荐单位"
     return str(Application._meta.get_field(name).verbose_name)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
 from sciplan.accounts.models import Unit
+from sciplan.applications import budget
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call, Industry, PlatformLevel, Recommender
 from sciplan.core import authority
@@ -95,6 +98,7 @@ class Application(models.Model):
     transfer = models.TextField("成果转移转化", max_length=2000, blank=True)
     service_platform = models.TextField("公共技术服务平台建设", max_length=2000, blank=True)
     budget_plan = models.TextField("经费预算与投入", max_length=2000, blank=True)
+    budget_other_note = models.CharField("其他来源说明", max_length=300, blank=True)
     schedule = models.TextField("进度安排", max_length=1500, blank=True)
     safeguards = models.TextField("保障措施", max_length=1500, blank=True)
     expected_results = models.TextField("预期成果与考核指标", max_length=2000, blank=True)
@@ -130,6 +134,49 @@ class FinanceYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}"
+
+
+def _amount(label: str) -> models.DecimalField:
+    return models.DecimalField(f"{label}（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
+
+
+class BudgetYear(models.Model):
+    """One year of the plan's budget (经费预算): the sources and the uses of the money, in 万元.
+
+    ``index`` is the year of the construction period (1 = 第一年); its calendar year follows from the
+    application's 建设期开始 (``budget.plan_years``), so moving the start date never orphans a row.
+    The lines are those of ``applications.budget``.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_years")
+    index = models.PositiveSmallIntegerField("建设年度")
+    source_lead = _amount(budget.LINE_LABELS["source_lead"])
+    source_members = _amount(budget.LINE_LABELS["source_members"])
+    source_other = _amount(budget.LINE_LABELS["source_other"])
+    use_equipment = _amount(budget.LINE_LABELS["use_equipment"])
+    use_materials = _amount(budget.LINE_LABELS["use_materials"])
+    use_personnel = _amount(budget.LINE_LABELS["use_personnel"])
+    use_cooperation = _amount(budget.LINE_LABELS["use_cooperation"])
+    use_platform = _amount(budget.LINE_LABELS["use_platform"])
+    use_other = _amount(budget.LINE_LABELS["use_other"])
+
+    class Meta:
+        ordering = ["index"]
+        verbose_name = "经费预算年度"
+        verbose_name_plural = "经费预算年度"
+        constraints = [
+            models.UniqueConstraint(fields=["application", "index"], name="one_budget_row_per_year"),
+            models.CheckConstraint(
+                condition=models.Q(index__gte=1) & models.Q(index__lte=len(budget.YEARS)),
+                name="budget_year_within_plan",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return budget.YEAR_NAMES.get(self.index, str(self.index))
+
+    def amounts(self) -> dict[str, Decimal | None]:
+        return {code: getattr(self, code) for code, _ in budget.LINES}
 
 
 class RdPlatform(models.Model):

@@ -38,6 +38,7 @@ def application_detail(user, pk) -> Application:
         .select_related("call", "lead_unit", "recommender", "industry")
         .prefetch_related(
             "finance_years",
+            "budget_years",
             Prefetch("platforms"),
             Prefetch("members"),
             Prefetch("attachments", queryset=Attachment.objects.filter(removed_at__isnull=True)),

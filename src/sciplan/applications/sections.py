@@ -110,6 +110,7 @@ SECTIONS: tuple[Section, ...] = (
             "transfer",
             "service_platform",
             "budget_plan",
+            "budget_other_note",
             "schedule",
             "safeguards",
             "expected_results",

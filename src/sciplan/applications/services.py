@@ -20,12 +20,13 @@ from django.db import transaction
 from sciplan.accounts.roles import Role
 from sciplan.accounts.services import clean_uscc
 from sciplan.accounts.validators import validate_mobile
-from sciplan.applications import permissions
+from sciplan.applications import budget, permissions
 from sciplan.applications.models import (
     Application,
     ApplicationVersion,
     Attachment,
     AttachmentKind,
+    BudgetYear,
     FinanceYear,
     Member,
     RdPlatform,
@@ -123,19 +124,30 @@ def _clean_field(application: Application, name: str, raw: Any) -> Any:
         raise ValidationError("请从列表中选择企业性质。")
     if field.max_length and isinstance(raw, str) and len(raw) > field.max_length:
         raise ValidationError(f"不能超过{field.max_length}字，当前{len(raw)}字。")
-    value = field.clean(raw, application)
-    if name == "planned_investment" and value is not None and value < 0:
-        raise ValidationError("金额不能为负数。")
-    return value
+    if name == "planned_investment":
+        return budget.parse_amount(raw)
+    return field.clean(raw, application)
 
 
-def _current(application: Application, name: str, finances: dict[int, FinanceYear]) -> Any:
+@dataclass
+class _Rows:
+    """The per-year rows a section save may touch: finances by calendar year, budget by plan year."""
+
+    finances: dict[int, FinanceYear]
+    budget: dict[int, BudgetYear]
+
+
+def _current(application: Application, name: str, rows: _Rows) -> Any:
     match = FINANCE_KEY.match(name)
     if match:
-        row = finances.get(int(match.group(2)))
+        row = rows.finances.get(int(match.group(2)))
         if row is None:
             return None
         return row.revenue if match.group(1) == "revenue" else row.rd_spending
+    match = budget.KEY.match(name)
+    if match:
+        line = rows.budget.get(int(match.group(1)))
+        return None if line is None else getattr(line, match.group(2))
     if name in ("industry", "recommender"):
         return getattr(application, name + "_id")
     return getattr(application, name)
@@ -167,24 +179,25 @@ def save_section(
     with transaction.atomic():
         locked = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
         _ensure_editable(locked, by)
-        finances = {f.year: f for f in locked.finance_years.all()}
+        rows = _Rows(
+            finances={f.year: f for f in locked.finance_years.all()},
+            budget={b.index: b for b in locked.budget_years.all()},
+        )
         allowed = set(spec.fields)
         if section == "basic":
             allowed.add("recommender")
         if section == "lead":
             allowed |= {f"{kind}_{year}" for year in locked.call.rd_years for kind in ("revenue", "rd")}
+        if section == "plan":
+            allowed |= {budget.key(index, line) for index in budget.YEARS for line, _ in budget.LINES}
         cleaned: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for name, raw in data.items():
             if name not in allowed:
                 continue  # mass assignment: status, version, recommender of another section… are ignored
             try:
-                if FINANCE_KEY.match(name):
-                    field = FinanceYear._meta.get_field("rd_spending")
-                    value = None if raw in ("", None) else field.clean(str(raw).strip(), None)
-                    if value is not None and value < 0:
-                        raise ValidationError("金额不能为负数。")
-                    cleaned[name] = value
+                if FINANCE_KEY.match(name) or budget.KEY.match(name):
+                    cleaned[name] = budget.parse_amount(raw)
                 else:
                     cleaned[name] = _clean_field(locked, name, raw)
             except ValidationError as exc:
@@ -201,11 +214,11 @@ def save_section(
         changed = [
             name
             for name, value in cleaned.items()
-            if _comparable(value) != _comparable(_current(locked, name, finances))
+            if _comparable(value) != _comparable(_current(locked, name, rows))
         ]
         conflicts = [n for n in changed if locked.field_versions.get(n, 0) > base_version]
         if conflicts:
-            current = {n: _plain(_current(locked, n, finances)) for n in conflicts}
+            current = {n: _plain(_current(locked, n, rows)) for n in conflicts}
             raise Conflict(
                 "您编辑期间，同单位其他人员已修改并保存了以下内容。请对照两个版本后再保存。",
                 current={"version": locked.version, "fields": current},
@@ -213,17 +226,28 @@ def save_section(
             )
         if changed:
             new_version = locked.version + 1
+            touched: dict[int, Any] = {}
             for name in changed:
                 value = cleaned[name]
                 match = FINANCE_KEY.match(name)
+                budget_match = budget.KEY.match(name)
                 if match:
                     year = int(match.group(2))
-                    row = finances.get(year) or FinanceYear.objects.create(application=locked, year=year)
+                    row = rows.finances.get(year) or FinanceYear.objects.create(application=locked, year=year)
                     setattr(row, "revenue" if match.group(1) == "revenue" else "rd_spending", value)
                     row.save()
+                elif budget_match:
+                    index = int(budget_match.group(1))
+                    line = rows.budget.get(index)
+                    if line is None:
+                        line = rows.budget[index] = BudgetYear(application=locked, index=index)
+                    setattr(line, budget_match.group(2), value)
+                    touched[id(line)] = line
                 else:
                     setattr(locked, name, value)
                 locked.field_versions[name] = new_version
+            for line in touched.values():
+                line.save()
             locked.version = new_version
             locked.save()
         return SaveResult(application=locked, saved=changed, errors=errors)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sciplan.applications import budget
 from sciplan.applications.models import Application
 from sciplan.applications.sections import SECTIONS
 
@@ -33,8 +34,11 @@ def build_snapshot(application: Application) -> dict[str, Any]:
                 fields[name] = app.industry.name if app.industry_id else ""
             else:
                 fields[name] = _plain(getattr(app, name))
+    saved = {row.index: row for row in app.budget_years.all()}
+    years = budget.plan_years(app.start_date, app.call.year)
     return {
-        "schema": 1,
+        # 2: adds "budget". Documents still read schema 1 snapshots (submitted before the budget table).
+        "schema": 2,
         "application_id": app.pk,
         "call": {"id": app.call_id, "title": app.call.title, "year": app.call.year},
         "consortium_name": app.consortium_name,
@@ -54,6 +58,17 @@ def build_snapshot(application: Application) -> dict[str, Any]:
         "finances": [
             {"year": f.year, "revenue": _plain(f.revenue), "rd_spending": _plain(f.rd_spending)}
             for f in app.finance_years.order_by("year")
+        ],
+        "budget": [
+            {
+                "index": index,
+                "year": years[index - 1],
+                **{
+                    code: _plain(getattr(saved[index], code)) if index in saved else None
+                    for code, _ in budget.LINES
+                },
+            }
+            for index in budget.YEARS
         ],
         "platforms": [
             {

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from sciplan.applications import budget
 from sciplan.applications.models import Application, StandingLevel
 from sciplan.applications.sections import SECTIONS, Section
 from sciplan.core import authority
@@ -54,6 +55,10 @@ class Table:
     total: list[str] | None = None
     caption: str = ""
     kind: str = "table"
+    emphasis: frozenset[int] = frozenset()  # rows printed like totals (the subtotals of a budget)
+    one_line: frozenset[int] = frozenset()  # columns never narrower than their longest text
+    centre_first: bool = True  # the first column is a 序号 or 年度; False for a column of item names
+    together: bool = False  # a short table printed on one page (it moves to the next page whole)
 
 
 @dataclass
@@ -261,6 +266,50 @@ def _finance_table(snapshot: dict) -> Table:
     )
 
 
+def _budget_table(snapshot: dict) -> Table:
+    """经费预算表: a row per line, a column per year of the plan, the three-year total last; each group
+    of lines is headed by its total, so the row totals and the column totals are both printed."""
+    years = [item.get("year") for item in sorted(snapshot["budget"], key=lambda item: item["index"])]
+    printed = budget.printed_rows(budget.rows_from_snapshot(snapshot["budget"]))
+    table_rows = [
+        [row.label, *(money(v) if v is not None else "—" for v in row.amounts), money(row.total)]
+        for row in printed
+    ]
+    emphasis = {i for i, row in enumerate(printed) if row.subtotal}
+    return Table(
+        headers=[
+            "项目",
+            *(
+                f"{budget.YEAR_NAMES[i]}\n（{y}年）" if y else budget.YEAR_NAMES[i]
+                for i, y in zip(budget.YEARS, years, strict=True)
+            ),
+            "三年合计",
+        ],
+        rows=table_rows,
+        numeric=frozenset({1, 2, 3, 4}),
+        widths=[7, 4, 4, 4, 4],
+        caption="经费预算表（单位：万元）",
+        emphasis=frozenset(emphasis),
+        one_line=frozenset({0, 1, 2, 3, 4}),
+        centre_first=False,
+        together=True,
+    )
+
+
+def _budget_chapter(snapshot: dict) -> list[Any]:
+    """Chapter 经费预算与投入: the narrative, the budget table and what 其他来源 is. A snapshot from before
+    the budget table (schema 1) prints as it did then: the narrative and the lead unit's finances."""
+    f = snapshot["fields"]
+    blocks: list[Any] = [Text("", paragraphs(f.get("budget_plan")))]
+    if "budget" not in snapshot:
+        return [*blocks, _finance_table(snapshot)]
+    blocks.append(_budget_table(snapshot))
+    note = (f.get(budget.OTHER_NOTE) or "").strip()
+    if note:
+        blocks.append(Text("", [f"{label(budget.OTHER_NOTE)}：{note}"]))
+    return blocks
+
+
 def _platform_table(snapshot: dict) -> Table:
     rows = [
         [str(i), p["name"], p.get("level_label", ""), p.get("authority", ""), f"{p.get('year', '')}年"]
@@ -311,8 +360,9 @@ def _members(snapshot: dict) -> list[Any]:
     for m in members:
         by_category[m["category_label"]] = by_category.get(m["category_label"], 0) + 1
     mix = "，".join(f"{name}{count}家" for name, count in by_category.items())
-    summary = f"成员单位共{len(members)}家，其中{authority.current().in_city}{local}家、市外{len(members) - local}家" + (
-        f"；{mix}。" if mix else "。"
+    summary = (
+        f"成员单位共{len(members)}家，其中{authority.current().in_city}{local}家、市外{len(members) - local}家"
+        + (f"；{mix}。" if mix else "。")
     )
     rows = []
     for i, m in enumerate(members, start=1):
@@ -423,10 +473,12 @@ def _plan_chapters(snapshot: dict) -> list[Chapter]:
         if section.title == "实施方案":
             # The section that gathers the plan's own chapters: each field is a chapter of the document.
             for name in section.fields:
-                blocks: list[Any] = [Text("", paragraphs(snapshot["fields"].get(name)))]
+                if name == budget.OTHER_NOTE:
+                    continue  # printed under the budget table
                 if name == "budget_plan":
-                    blocks.append(_finance_table(snapshot))
-                chapters.append(Chapter(label(name), blocks))
+                    chapters.append(Chapter(label(name), _budget_chapter(snapshot)))
+                    continue
+                chapters.append(Chapter(label(name), [Text("", paragraphs(snapshot["fields"].get(name)))]))
         else:
             chapters.append(Chapter(section.title, _texts(snapshot, section)))
     return chapters

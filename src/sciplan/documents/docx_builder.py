@@ -222,8 +222,13 @@ def _table(docx, block: Table) -> None:
         _cell_text(cell, header, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=size, font=HEADING_FONT)
         _shade(cell)
     repeat_header(table.rows[0])
+    if block.together:
+        for cell in table.rows[0].cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
     rows = list(block.rows) + ([block.total] if block.total else [])
-    for row in rows:
+    for number, row in enumerate(rows):
+        strong = row is block.total or number in block.emphasis
         added = table.add_row()
         keep_whole(added)
         cells = added.cells
@@ -232,10 +237,16 @@ def _table(docx, block: Table) -> None:
                 WD_ALIGN_PARAGRAPH.RIGHT
                 if index in block.numeric
                 else WD_ALIGN_PARAGRAPH.CENTER
-                if index == 0
+                if index == 0 and block.centre_first
                 else None
             )
-            _cell_text(cell, text, align=align, size=size, bold=row is block.total)
+            _cell_text(cell, text, align=align, size=size, bold=strong)
+            if block.together and number < len(rows) - 1:
+                # Word and LibreOffice keep a table together when each row keeps with the next.
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+            if strong and number in block.emphasis:
+                _shade(cell, "F7F7F7")
     if block.widths:
         column_widths(
             table,
@@ -246,6 +257,7 @@ def _table(docx, block: Table) -> None:
                 total_mm=TEXT_WIDTH_MM,
                 size_pt=size,
                 padding_mm=CELL_PADDING_MM,
+                one_line=block.one_line,
             ),
         )
     docx.add_paragraph()

@@ -30,7 +30,10 @@ def qr_data_uri(url: str) -> str:
 def _table_context(block: Table) -> dict[str, Any]:
     def cells(row: list[str]) -> list[dict[str, str]]:
         return [
-            {"text": text, "cls": "num" if i in block.numeric else ("c" if i == 0 else "")}
+            {
+                "text": text,
+                "cls": "num" if i in block.numeric else ("c" if i == 0 and block.centre_first else ""),
+            }
             for i, text in enumerate(row)
         ]
 
@@ -45,16 +48,21 @@ def _table_context(block: Table) -> dict[str, Any]:
             total_mm=168,
             size_pt=8.5 if small else 10,
             padding_mm=2.8 if small else 4,
+            one_line=block.one_line,
         )
         widths = [round(w * 100 / 168, 2) for w in mm]
     return {
         "kind": "table",
         "headers": block.headers,
         "caption": block.caption,
-        "cells": [cells(row) for row in block.rows],
+        "body": [
+            {"cells": cells(row), "cls": "total" if i in block.emphasis else ""}
+            for i, row in enumerate(block.rows)
+        ],
         "total": block.total,
         "total_cells": cells(block.total) if block.total else [],
         "col_widths": widths,
+        "together": block.together,
     }
 
 

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from sciplan.applications import forms, services
+from sciplan.applications import budget, forms, services
 from sciplan.applications.models import Application
 from sciplan.applications.sections import BY_CODE
 from sciplan.applications.views.frame import application_for, page_context, wants_json
@@ -39,13 +39,19 @@ def _conflict_fields(application: Application, exc: Conflict, data: dict[str, An
 
 def _section_context(request, application, section, *, values=None, errors=None, **extra) -> dict:
     finance = forms.finance_rows(application, values=values, errors=errors) if section.code == "lead" else []
+    fields = forms.section_fields(application, section, values=values, errors=errors)
+    table = None
+    if section.code == "plan":
+        table = forms.budget_table(application, values=values, errors=errors)
+        table.note = next((f for f in fields if f.name == budget.OTHER_NOTE), None)
     return page_context(
         request,
         application,
         section.code,
         section=section,
-        fields=forms.section_fields(application, section, values=values, errors=errors),
+        fields=fields,
         finance=finance,
+        budget=table,
         base_version=extra.pop("base_version", application.version),
         **extra,
     )

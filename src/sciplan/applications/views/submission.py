@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from sciplan.applications import actions, eligibility, forms, workflow
+from sciplan.applications import actions, budget, eligibility, forms, workflow
 from sciplan.applications.models import Application, ApplicationVersion
 from sciplan.applications.sections import SECTIONS
 from sciplan.applications.views.frame import application_for, human_size, page_context, sees_personal_data
@@ -144,6 +144,24 @@ def _snapshot_sections(snapshot: dict[str, Any], *, show_pii: bool) -> list[dict
     return rendered
 
 
+def _snapshot_budget(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    """The frozen budget table, or None for a version submitted before the budget table existed."""
+    items = snapshot.get("budget")
+    if not items:
+        return None
+    years = [item["year"] for item in sorted(items, key=lambda item: item["index"])]
+    rows = [
+        {
+            "label": row.label,
+            "subtotal": row.subtotal,
+            "amounts": [f"{v:,.2f}" if v is not None else "—" for v in row.amounts],
+            "total": f"{row.total:,.2f}",
+        }
+        for row in budget.printed_rows(budget.rows_from_snapshot(items))
+    ]
+    return {"years": [budget.year_label(i, years) for i in budget.YEARS], "rows": rows}
+
+
 def _iso_local(value: str | None) -> str:
     """A frozen ISO timestamp shown in Asia/Shanghai wall time, to the second."""
     if not value:
@@ -179,6 +197,7 @@ def version_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         version=version,
         snapshot=snapshot,
         sections=_snapshot_sections(snapshot, show_pii=sees_personal_data(request.user, application)),
+        budget_table=_snapshot_budget(snapshot),
         files=files,
         members=members,
         all_versions=sorted(application.versions.all(), key=lambda v: v.number),

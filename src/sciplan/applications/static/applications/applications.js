@@ -118,6 +118,45 @@
         });
         out.textContent = bad ? "请检查数字" : filled ? total.toFixed(2) + " 万元" : "—";
       });
+      refreshBudget();
+    }
+
+    // The budget table's row and column totals and each year's balance, as the applicant types
+    // (the server checks the same in the eligibility pre-check).
+    function amount(value) {
+      var raw = value.replace(/[\uFF10-\uFF19\uFF0E]/g, function (ch) { return String.fromCharCode(ch.charCodeAt(0) - 0xFEE0); })
+        .replace(/[,，\s]/g, "").replace(/万元?$/, "");
+      if (raw === "") return 0;
+      return /^\d+(\.\d{0,2})?$|^\.\d{1,2}$/.test(raw) ? Math.round(Number(raw) * 100) : NaN;
+    }
+    function money(cents) {
+      var text = (cents / 100).toFixed(2).split(".");
+      return text[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + text[1];
+    }
+    function refreshBudget() {
+      var table = form.querySelector("[data-budget]");
+      if (!table) return;
+      var sums = {}, bad = {}, filled = {};
+      function add(key, cents) { sums[key] = (sums[key] || 0) + cents; }
+      table.querySelectorAll("[data-budget-line]").forEach(function (el) {
+        var year = el.dataset.budgetYear, kind = el.dataset.budgetKind, line = el.dataset.budgetLine;
+        var cents = amount(el.value);
+        if (el.value.trim() !== "") filled[year] = true;
+        if (isNaN(cents)) { bad[kind + "-" + year] = bad[kind + "-all"] = bad["line-" + line] = true; return; }
+        add(kind + "-" + year, cents); add(kind + "-all", cents); add("line-" + line, cents);
+      });
+      table.querySelectorAll("[data-budget-total]").forEach(function (out) {
+        var key = out.dataset.budgetTotal;
+        out.textContent = bad[key] ? "请检查数字" : money(sums[key] || 0);
+      });
+      table.querySelectorAll("[data-budget-balance]").forEach(function (cell) {
+        var year = cell.dataset.budgetBalance;
+        var src = sums["source-" + year] || 0, use = sums["use-" + year] || 0;
+        var broken = bad["source-" + year] || bad["use-" + year];
+        var off = !broken && filled[year] && src !== use;
+        cell.textContent = broken ? "请检查数字" : !filled[year] ? "—" : off ? "相差 " + money(Math.abs(src - use)) : "平衡";
+        cell.classList.toggle("bad", !!(broken || off));
+      });
     }
 
     // --- saving ---

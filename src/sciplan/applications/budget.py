@@ -1,0 +1,209 @@
+"""The budget of the three-year plan (经费预算): its lines, amounts as people type them, totals, balance.
+
+The table has one row per year of the construction period (第一年…第三年) and one column per line: where
+the money comes from (资金来源) and what it is spent on (资金用途). Each year's sources must add up to
+its uses; a 说明 tells what "其他来源" is. The form, the save service, the pre-check, the snapshot, the
+API and the documents all read the lines from here, so a line added here appears everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+YEARS = (1, 2, 3)
+YEAR_NAMES = {1: "第一年", 2: "第二年", 3: "第三年"}
+
+# (model field, label). Sources first, then uses; the model's verbose names are these labels.
+SOURCES = (
+    ("source_lead", "牵头单位自筹"),
+    ("source_members", "成员单位投入"),
+    ("source_other", "其他来源"),
+)
+USES = (
+    ("use_equipment", "设备购置费"),
+    ("use_materials", "材料与测试化验费"),
+    ("use_personnel", "人员费用"),
+    ("use_cooperation", "合作与委托研发费"),
+    ("use_platform", "平台建设费"),
+    ("use_other", "其他支出"),
+)
+LINES = SOURCES + USES
+LINE_LABELS = dict(LINES)
+SOURCE_CODES = tuple(code for code, _ in SOURCES)
+USE_CODES = tuple(code for code, _ in USES)
+
+KEY = re.compile(r"^budget_([1-3])_(" + "|".join(LINE_LABELS) + r")$")
+OTHER_NOTE = "budget_other_note"
+
+# The model's DecimalField(max_digits=12, decimal_places=2): ten digits before the point.
+MAX_AMOUNT = Decimal("9999999999.99")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+_PLAIN = re.compile(r"^\d+(\.\d*)?$|^\.\d+$")
+
+
+def key(index: int, line: str) -> str:
+    """The form and service name of one cell: ``budget_<year index>_<line>``."""
+    return f"budget_{index}_{line}"
+
+
+def parse_amount(raw: Any) -> Decimal | None:
+    """An amount in 万元 as people type it: ``6800``, ``6,800.00``, ``６８００``, ``6800万元``.
+
+    Empty is ``None``. Anything else that is not a non-negative amount with at most two decimals
+    raises :class:`ValidationError` with a message the form shows beside the field.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
+        text = str(raw)
+    elif isinstance(raw, float):
+        text = repr(raw)
+    else:
+        text = unicodedata.normalize("NFKC", str(raw))
+    text = re.sub(r"\s+", "", text).replace("，", ",").replace("。", ".")
+    if text.endswith("万元"):
+        text = text[:-2]
+    elif text.endswith("万"):
+        text = text[:-1]
+    if text == "":
+        return None
+    if text.startswith("-"):
+        raise ValidationError("金额不能为负数。", code="negative")
+    if "," in text and not _GROUPED.match(text):
+        raise ValidationError("千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。", code="grouping")
+    text = text.replace(",", "")
+    if not _PLAIN.match(text):
+        raise ValidationError("请填写金额数字（单位：万元），如“6800”或“6,800.00”。", code="invalid")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(
+            "请填写金额数字（单位：万元），如“6800”或“6,800.00”。", code="invalid"
+        ) from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError("金额最多保留两位小数（单位：万元）。", code="decimals")
+    if amount > MAX_AMOUNT:
+        raise ValidationError("金额过大，请确认单位为万元。", code="too_large")
+    return amount.quantize(Decimal("0.01"))
+
+
+def plan_years(start_date: date | str | None, call_year: int) -> list[int]:
+    """The calendar years of 第一年…第三年: from the construction period's start (建设期开始), or — while
+    that is not filled in — the three years after the call's year."""
+    if isinstance(start_date, str) and start_date:
+        try:
+            start_date = date.fromisoformat(start_date[:10])
+        except ValueError:
+            start_date = None
+    first = start_date.year if isinstance(start_date, date) else call_year + 1
+    return [first + offset for offset in range(len(YEARS))]
+
+
+def year_label(index: int, years: list[int]) -> str:
+    return f"{YEAR_NAMES[index]}（{years[index - 1]}年）"
+
+
+Rows = Mapping[int, Mapping[str, Decimal | None]]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Row and column totals of a budget. Empty cells count as zero."""
+
+    sources: dict[int, Decimal]  # year index → total of the sources
+    uses: dict[int, Decimal]
+    lines: dict[str, Decimal]  # line → total over the three years
+    filled: dict[int, bool]  # year index → any cell of the year filled in
+
+    @property
+    def sources_total(self) -> Decimal:
+        return sum(self.sources.values(), Decimal(0))
+
+    @property
+    def uses_total(self) -> Decimal:
+        return sum(self.uses.values(), Decimal(0))
+
+    def balanced(self, index: int) -> bool:
+        return self.sources[index] == self.uses[index]
+
+
+def totals(rows: Rows) -> Totals:
+    def amount(index: int, line: str) -> Decimal:
+        return (rows.get(index) or {}).get(line) or Decimal(0)
+
+    return Totals(
+        sources={i: sum((amount(i, c) for c in SOURCE_CODES), Decimal(0)) for i in YEARS},
+        uses={i: sum((amount(i, c) for c in USE_CODES), Decimal(0)) for i in YEARS},
+        lines={c: sum((amount(i, c) for i in YEARS), Decimal(0)) for c, _ in LINES},
+        filled={i: any((rows.get(i) or {}).get(c) is not None for c, _ in LINES) for i in YEARS},
+    )
+
+
+@dataclass(frozen=True)
+class PrintedRow:
+    """One row of the printed budget table: a group's total (一、资金来源合计) or one of its lines."""
+
+    label: str
+    amounts: list[Decimal | None]  # per year; None is an empty cell
+    total: Decimal  # over the three years
+    subtotal: bool
+
+
+def printed_rows(rows: Rows) -> list[PrintedRow]:
+    """The budget as the 实施方案 and the version page print it: each group headed by its totals."""
+    result = totals(rows)
+    printed = []
+    for heading, lines, per_year, total in (
+        ("一、资金来源合计", SOURCES, result.sources, result.sources_total),
+        ("二、资金用途合计", USES, result.uses, result.uses_total),
+    ):
+        printed.append(PrintedRow(heading, [per_year[i] for i in YEARS], total, True))
+        for number, (code, name) in enumerate(lines, start=1):
+            amounts = [(rows.get(i) or {}).get(code) for i in YEARS]
+            printed.append(PrintedRow(f"{number}. {name}", amounts, result.lines[code], False))
+    return printed
+
+
+def rows_from_snapshot(items: list[dict[str, Any]]) -> dict[int, dict[str, Decimal | None]]:
+    """A snapshot's ``budget`` (decimal strings) as amounts by year index and line."""
+
+    def amount(value: Any) -> Decimal | None:
+        try:
+            return None if value in (None, "") else Decimal(str(value))
+        except InvalidOperation:
+            return None
+
+    return {item["index"]: {code: amount(item.get(code)) for code, _ in LINES} for item in items}
+
+
+def problems(
+    rows: Rows, *, other_note: str, planned_investment: Decimal | None, years: list[int]
+) -> list[str]:
+    """What keeps the budget from being complete and balanced, one sentence each (the pre-check rule)."""
+    result = totals(rows)
+    messages = []
+    empty = [year_label(i, years) for i in YEARS if result.sources[i] <= 0]
+    if empty:
+        messages.append(f"请填写{'、'.join(empty)}的资金来源。")
+    for index in YEARS:
+        if result.sources[index] > 0 and not result.balanced(index):
+            messages.append(
+                f"{year_label(index, years)}资金来源合计{result.sources[index]:,.2f}万元，"
+                f"资金用途合计{result.uses[index]:,.2f}万元，两者应相等。"
+            )
+    if result.lines["source_other"] > 0 and not (other_note or "").strip():
+        messages.append("填写了“其他来源”的，请在“其他来源说明”中写明资金来源。")
+    total = result.sources_total
+    if planned_investment is not None and total > 0 and planned_investment != total:
+        messages.append(
+            f"经费预算三年合计{total:,.2f}万元，与“基本信息”中的计划总投入{planned_investment:,.2f}万元不一致。"
+        )
+    return messages
