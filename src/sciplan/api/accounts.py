@@ -10,7 +10,7 @@ from sciplan.accounts.models import Unit
 from sciplan.api import auth
 from sciplan.api.auth import ApiRequest
 from sciplan.api.schemas import Id, TokenIn, TokenOut, UnitDecisionIn, UnitOut, UnitRegisterIn, errors
-from sciplan.core.errors import DomainError
+from sciplan.core.errors import Conflict, DomainError
 from sciplan.core.http import client_ip
 
 router = Router(tags=["单位与账号"])
@@ -71,10 +71,15 @@ def auth_token_create(request: ApiRequest, payload: TokenIn):
     "/auth/token",
     operation_id="auth_token_revoke",
     summary="吊销当前令牌",
-    description="吊销本次请求所用的令牌，之后用它的请求一律返回 401。",
-    response={204: None, **errors(401)},
+    description=(
+        "吊销本次请求所用的令牌，之后用它的请求一律返回 401。接口密钥不能用此操作吊销（409 state），"
+        "由系统管理员在“接口密钥”中吊销。"
+    ),
+    response={204: None, **errors(401, 409)},
 )
 def auth_token_revoke(request: ApiRequest):
+    if request.api_token is None:
+        raise Conflict("接口密钥由系统管理员吊销，不能用此操作吊销。", code="state")
     auth.revoke(request.api_token, ip=client_ip(request))
     return HttpResponse(status=204)
 
