@@ -141,3 +141,21 @@ def test_assessment_submit_and_grade(recognized, personas, bureau_api):
     assert submitted.status_code == 201
     assert graded.json()["grade"] == "excellent"
     assert by_applicant.status_code == 404
+
+
+def test_revoke_through_application_transition_marks_the_register_entry(recognized, bureau_api):
+    (recognition,) = recognized(1)
+
+    answer = bureau_api.post(
+        f"/applications/{recognition.application_id}/transitions",
+        {"action": "revoke", "reason": "经局务会议研究决定撤销。"},
+    )
+
+    recognition.refresh_from_db()
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["application"]["status"] == Status.REVOKED
+    assert (recognition.revoked_reason, recognition.revoked_on is not None) == (
+        "经局务会议研究决定撤销。",
+        True,
+    )
+    assert ApiClient().get("/recognized", year=2024).json()[0]["revoked_on"] is not None

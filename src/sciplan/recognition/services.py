@@ -19,6 +19,7 @@ from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
 from sciplan.accounts.services import clean_uscc
 from sciplan.accounts.validators import validate_mobile
+from sciplan.applications import actions
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Action, Status, transition
 from sciplan.calls.models import Call
@@ -163,7 +164,11 @@ def confirm_workday_year(
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
     with transaction.atomic():
         entry = WorkdayYear.objects.select_for_update().filter(year=year).first()
-        old = {"holidays": entry.holidays, "workdays": entry.workdays, "source": entry.source} if entry else None
+        old = (
+            {"holidays": entry.holidays, "workdays": entry.workdays, "source": entry.source}
+            if entry
+            else None
+        )
         new = {
             "holidays": [d.isoformat() for d in off],
             "workdays": [d.isoformat() for d in worked],
@@ -177,7 +182,11 @@ def confirm_workday_year(
             entry.confirmed_by = by
             entry.save()
         audit.record(
-            "calendar.year_confirmed", actor=by, obj=entry, ip=ip, detail={"year": year, "old": old, "new": new}
+            "calendar.year_confirmed",
+            actor=by,
+            obj=entry,
+            ip=ip,
+            detail={"year": year, "old": old, "new": new},
         )
     return entry
 
@@ -549,6 +558,21 @@ def revoke(recognition: Recognition, *, reason: str, by, ip: str | None = None) 
         locked.save(update_fields=["revoked_on", "revoked_reason", "revoked_by"])
         audit.record("recognition.revoked", actor=by, obj=locked, ip=ip, detail={"reason": reason.strip()})
     return locked
+
+
+def _revoke_handler(application: Application, *, by, reason, idempotency_key, ip, payload) -> Application:
+    """``revoke`` through ``applications.actions.perform`` (the API's ``application_transition``): the
+    register entry is marked as on the page, not only the state changed."""
+    recognition = Recognition.objects.filter(application=application).first()
+    if recognition is None:  # not recognised: the table refuses, and the refusal is audited
+        return transition(
+            application, Action.REVOKE, by=by, reason=reason, idempotency_key=idempotency_key, ip=ip
+        )
+    revoke(recognition, reason=reason, by=by, ip=ip)
+    return Application.objects.get(pk=application.pk)
+
+
+actions.register_action(Action.REVOKE, _revoke_handler)
 
 
 def get_recognition_for_applicant(user, pk: int) -> Recognition:
