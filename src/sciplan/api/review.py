@@ -138,7 +138,7 @@ class DrawOut(Schema):
     applications: list[int]
 
 
-class VerifyOut(Schema):
+class PanelVerifyOut(Schema):
     ok: bool
     message: str
     recorded: list[int]
@@ -421,7 +421,7 @@ def panel_list(request, query: Query[DrawListQuery]):
     ]
 
 
-@router.get("/review/panels/{draw_id}/verify", response=VerifyOut, operation_id="panel_verify")
+@router.get("/review/panels/{draw_id}/verify", response=PanelVerifyOut, operation_id="panel_verify")
 def panel_verify(request, draw_id: int):
     """按记录的种子与快照重新抽取，核对结果是否一致。"""
     user = _user(request)
