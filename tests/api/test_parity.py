@@ -58,6 +58,8 @@ SERVICE_OPERATIONS = {
     # accounts
     "accounts.services.register_unit": "unit_register",
     "accounts.services.approve_unit": "unit_approve",
+    "accounts.services.add_unit_user": "unit_user_create",
+    "accounts.services.override_uscc": "uscc_override_create",
     "accounts.user_admin.create_user": "user_create",
     "accounts.user_admin.update_user": "user_update",
     "accounts.user_admin.set_active": "user_update",
@@ -125,6 +127,9 @@ SERVICE_OPERATIONS = {
     "recognition.services.delete_workday_override": "workday_calendar_update",
     "recognition.assessment.submit_assessment": "assessment_submit",
     "recognition.assessment.grade_assessment": "assessment_grade",
+    "recognition.assessment.publish_assessment_notice": "assessment_notice_create",
+    "recognition.assessment.revoke_after_failure": "application_transition",  # revoke, payload.assessment_id
+    "recognition.assessment.revoke_action": "application_transition",  # the handler of revoke
 }
 
 # What the pages (or the system) can do that the API does not, each with the reason. Entries marked
@@ -138,14 +143,10 @@ NOT_IN_API = {
     "accounts.user_admin.password_set_by_link": "the person's own one-time e-mailed link, on the web",
     "review.services.refuse_early": "a helper of the review services, not an action of its own",
     # gaps: pages without an operation yet
-    "accounts.services.add_unit_user": "gap: a unit administrator adds a filling user (page 单位用户)",
-    "accounts.services.override_uscc": "gap: the bureau's USCC check-digit exemption (page 信用代码豁免)",
     "calls.dictionaries.create_entry": "gap: the dictionaries (industries, recommending units) are read-only "
     "through dictionary_list; editing them is the administrator's page",
     "calls.dictionaries.update_entry": "gap: as create_entry",
     "calls.dictionaries.set_active": "gap: as create_entry",
-    "recognition.assessment.publish_assessment_notice": "gap: the public notice of the annual assessment",
-    "recognition.assessment.revoke_after_failure": "gap: revoking after a failed annual assessment",
 }
 
 

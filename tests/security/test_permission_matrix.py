@@ -64,6 +64,8 @@ UNCLASSIFIED = {
     "review:expert_edit": "an expert of the pool: bureau only",
     "review:expert_invite": "an expert of the pool: bureau only (tests/review/test_invitations.py)",
     "api:expert_invite": "an expert of the pool: bureau only (tests/review/test_invitations.py)",
+    "api:expert_update": "an expert of the pool: bureau only (tests/review/test_api.py)",
+    "api:summary_table_receipt_create": "per call: bureau only (tests/review/test_api.py)",
     "api:user_update": "an account: system administrator only (tests/accounts/test_user_api.py)",
     "api:user_password_reset": "an account: system administrator only (tests/accounts/test_user_api.py)",
     "api:user_authenticator_reset": "an account: system administrator only (tests/accounts/test_user_api.py)",

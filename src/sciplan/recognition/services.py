@@ -19,7 +19,6 @@ from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
 from sciplan.accounts.services import clean_uscc
 from sciplan.accounts.validators import validate_mobile
-from sciplan.applications import actions
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Action, Status, transition
 from sciplan.calls.models import Call
@@ -558,21 +557,6 @@ def revoke(recognition: Recognition, *, reason: str, by, ip: str | None = None) 
         locked.save(update_fields=["revoked_on", "revoked_reason", "revoked_by"])
         audit.record("recognition.revoked", actor=by, obj=locked, ip=ip, detail={"reason": reason.strip()})
     return locked
-
-
-def _revoke_handler(application: Application, *, by, reason, idempotency_key, ip, payload) -> Application:
-    """``revoke`` through ``applications.actions.perform`` (the API's ``application_transition``): the
-    register entry is marked as on the page, not only the state changed."""
-    recognition = Recognition.objects.filter(application=application).first()
-    if recognition is None:  # not recognised: the table refuses, and the refusal is audited
-        return transition(
-            application, Action.REVOKE, by=by, reason=reason, idempotency_key=idempotency_key, ip=ip
-        )
-    revoke(recognition, reason=reason, by=by, ip=ip)
-    return Application.objects.get(pk=application.pk)
-
-
-actions.register_action(Action.REVOKE, _revoke_handler)
 
 
 def get_recognition_for_applicant(user, pk: int) -> Recognition:
