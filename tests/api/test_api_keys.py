@@ -303,9 +303,13 @@ def test_admin_page_creates_an_integration_account(personas):
     )
 
     user = User.objects.get(username="bureau_sync")
+    edit = client.get(reverse("accounts:user_edit", args=[user.pk])).content.decode()
     assert answer.status_code == 302
     assert answer["Location"] == reverse("accounts:api_keys", args=[user.pk])
     assert user.is_integration is True
+    assert "管理接口密钥" in edit
+    assert "重置密码" not in edit  # an integration account has no password
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize("persona", ["bureau", "county", "applicant"])
