@@ -362,6 +362,9 @@ RATE_LIMITS = [
     ("recommendations:summary", "GET", env_int("SCIPLAN_RATE_EXPORT", 30), 300, "user"),
 ]
 API_TOKEN_HOURS = env_int("SCIPLAN_API_TOKEN_HOURS", 8)
+# Each API key of an integration account has its own budget of requests (accounts.api_keys).
+API_KEY_RATE_LIMIT = env_int("SCIPLAN_RATE_API_KEY", 600)
+API_KEY_RATE_WINDOW = env_int("SCIPLAN_RATE_API_KEY_WINDOW", 60)
 # The most requests one process works on at once; beyond it clients get a fast 503 with Retry-After.
 MAX_CONCURRENT_REQUESTS = env_int("SCIPLAN_MAX_CONCURRENT_REQUESTS", 0)
 # Requests that find every slot taken wait for one in a short line instead of being refused at once

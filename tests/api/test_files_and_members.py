@@ -98,6 +98,34 @@ def test_member_create_returns_one_time_token_that_confirms(complete_application
     assert Member.objects.get(pk=created.json()["id"]).confirmed_by_name == "张教授"
 
 
+def test_member_link_reissue_gives_a_new_token_and_ends_the_old_one(complete_application, api_as, anonymous):
+    applicant = api_as("applicant")
+    created = applicant.post(
+        f"/applications/{complete_application.pk}/members",
+        {
+            "name": "湖南大学",
+            "uscc": uscc.build("12100000", "44488506"),
+            "category": "university",
+            "role": "联合攻关",
+        },
+    )
+    member_id = created.json()["id"]
+
+    reissued = applicant.post(f"/applications/{complete_application.pk}/members/{member_id}/confirm-token")
+    old = anonymous.post(
+        "/members/confirm", {"token": created.json()["confirm_token"], "confirmer_name": "张教授"}
+    )
+    new = anonymous.post(
+        "/members/confirm", {"token": reissued.json()["confirm_token"], "confirmer_name": "张教授"}
+    )
+    other = api_as("applicant_b").post(
+        f"/applications/{complete_application.pk}/members/{member_id}/confirm-token"
+    )
+
+    assert reissued.status_code == 200, reissued.content
+    assert (old.status_code, new.status_code, other.status_code) == (404, 200, 404)
+
+
 def test_member_create_with_bad_fields_is_422_in_chinese(complete_application, api_as):
     response = api_as("applicant").post(
         f"/applications/{complete_application.pk}/members",

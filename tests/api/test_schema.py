@@ -42,6 +42,10 @@ OWN_OPERATIONS = {
     "platform_create",
     "platform_update",
     "platform_delete",
+    # what the pages also do (tests/api/test_parity.py)
+    "member_link_reissue",
+    "unit_user_create",
+    "uscc_override_create",
 }
 OWN_TAGS = {"单位与账号", "申报批次", "申报书"}
 ANONYMOUS = {"auth_token_create", "unit_register", "call_list", "call_get", "member_confirm"}

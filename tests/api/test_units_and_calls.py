@@ -136,3 +136,40 @@ def test_assigned_expert_sees_contact_phones_masked(call, personas):
         "13807301234",
         "13707300000",
     )
+
+
+def test_unit_admin_adds_a_filling_user_through_the_api(personas, api_as):
+    from sciplan.accounts.models import User
+
+    body = {
+        "username": "tianbao01",
+        "name": "填报人甲",
+        "mobile": "13807301111",
+        "password": "Tianbao-2024-ok",
+    }
+
+    created = api_as("applicant").post("/units/mine/users", body)
+    refused = api_as("county").post("/units/mine/users", {**body, "username": "tianbao02"})
+    bad = api_as("applicant").post("/units/mine/users", {**body, "username": "tianbao03", "mobile": "123"})
+
+    assert created.status_code == 201, created.content
+    user = User.objects.get(username="tianbao01")
+    assert (user.role, user.unit_id) == (Role.APPLICANT, personas.applicant.unit_id)
+    assert refused.status_code == 403
+    assert (bad.status_code, list(bad.json()["errors"])) == (422, ["mobile"])
+
+
+def test_bureau_overrides_a_uscc_through_the_api_and_others_cannot(personas, api_as):
+    early = uscc.build("90430600", "MA4L7E01")
+    body = {"uscc": early, "unit_name": "岳阳老字号酱园", "reason": "核对登记证书无误"}
+
+    bureau = api_as("bureau")
+    refused = api_as("county").post("/uscc-overrides", body)
+    created = bureau.post("/uscc-overrides", body)
+    again = bureau.post("/uscc-overrides", body)
+
+    assert refused.status_code == 403
+    assert created.status_code == 201, created.content
+    assert created.json()["uscc"] == early
+    assert (again.status_code, again.json()["errors"]) == (422, {"uscc": "该代码已豁免，无需重复办理。"})
+    assert AuditEvent.objects.filter(event_type="unit.uscc_override").count() == 1

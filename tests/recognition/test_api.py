@@ -141,3 +141,54 @@ def test_assessment_submit_and_grade(recognized, personas, bureau_api):
     assert submitted.status_code == 201
     assert graded.json()["grade"] == "excellent"
     assert by_applicant.status_code == 404
+
+
+def test_revoke_through_application_transition_marks_the_register_entry(recognized, bureau_api):
+    (recognition,) = recognized(1)
+
+    answer = bureau_api.post(
+        f"/applications/{recognition.application_id}/transitions",
+        {"action": "revoke", "reason": "经局务会议研究决定撤销。"},
+    )
+
+    recognition.refresh_from_db()
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["application"]["status"] == Status.REVOKED
+    assert (recognition.revoked_reason, recognition.revoked_on is not None) == (
+        "经局务会议研究决定撤销。",
+        True,
+    )
+    assert ApiClient().get("/recognized", year=2024).json()[0]["revoked_on"] is not None
+
+
+def test_assessment_notice_and_revocation_after_failing_through_the_api(recognized, personas, bureau_api):
+    from sciplan.recognition import assessment as assessment_services
+    from tests.recognition.test_assessment import submit
+
+    (recognition,) = recognized(1)
+    assessment = submit(recognition, personas.applicant)
+    assessment_services.grade_assessment(
+        assessment, grade="fail", comment="攻关任务未按期完成。", by=personas.bureau
+    )
+    with time_machine.travel(at(2025, 4, 1, 9, 0), tick=False):
+        notice = bureau_api.post("/recognition/assessment-notices", {"year": 2024, "starts_on": "2025-04-01"})
+        early = bureau_api.post(
+            f"/applications/{recognition.application_id}/transitions",
+            {"action": "revoke", "reason": "考核不合格", "payload": {"assessment_id": assessment.pk}},
+        )
+    with time_machine.travel(at(2025, 4, 9, 10, 0), tick=False):
+        revoked = bureau_api.post(
+            f"/applications/{recognition.application_id}/transitions",
+            {
+                "action": "revoke",
+                "reason": "经局务会议研究决定撤销。",
+                "payload": {"assessment_id": assessment.pk},
+            },
+        )
+
+    recognition.refresh_from_db()
+    assert notice.status_code == 201, notice.content
+    assert notice.json()["ends_at"] == "2025-04-08T18:00:00+08:00"
+    assert (early.status_code, early.json()["code"]) == (409, "state")
+    assert revoked.status_code == 200, revoked.content
+    assert recognition.revoked_reason == "2024年度考核不合格：经局务会议研究决定撤销。"

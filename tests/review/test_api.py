@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -22,6 +23,13 @@ BUREAU_CALLS = [
     ("get", "/review/panels/1/verify", None),
     ("get", "/review/calls/{call}/ranking", None),
     ("post", "/review/calls/{call}/ranking/confirm", None),
+    (
+        "post",
+        "/review/calls/{call}/summary-tables",
+        {"recommender_id": 1, "received_on": "2024-08-10", "received_by": "甲"},
+    ),
+    ("post", "/review/applications/{app}/avoid", {"expert_id": 1, "reason": "亲属"}),
+    ("post", "/review/applications/{app}/panel/fill", None),
 ]
 
 
@@ -120,3 +128,73 @@ def test_expert_list_filters_by_field_before_paging(personas, make_expert, api):
 
     assert [e["id"] for e in both.json()] == [other.pk, last.pk]
     assert [e["id"] for e in second.json()] == [last.pk]
+
+
+def test_summary_table_receipt_through_the_api(call, personas, api):
+    from sciplan.review.models import SummaryTableReceipt
+
+    client = api(personas.bureau)
+    body = {
+        "recommender_id": personas.county.recommender_id,
+        "received_on": "2024-08-10",
+        "received_by": "李娜",
+    }
+
+    created = client.post(f"/review/calls/{call.pk}/summary-tables", body)
+    bad = client.post(f"/review/calls/{call.pk}/summary-tables", {**body, "received_by": " "})
+
+    assert created.status_code == 201, created.content
+    assert SummaryTableReceipt.objects.get(call=call).received_by == "李娜"
+    assert (bad.status_code, list(bad.json()["errors"])) == (422, ["received_by"])
+
+
+def test_expert_update_through_the_api(personas, make_expert, api):
+    expert = make_expert("专家", "湖南大学")
+
+    answer = api(personas.bureau).client.put(
+        f"/api/v1/review/experts/{expert.pk}",
+        json.dumps({"name": "王专家", "organisation": "中南大学", "fields": ["petrochem"], "active": False}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api(personas.bureau).token}",
+    )
+    denied = api(personas.county).client.put(
+        f"/api/v1/review/experts/{expert.pk}",
+        json.dumps({"name": "x", "organisation": "y", "fields": ["petrochem"]}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api(personas.county).token}",
+    )
+
+    expert.refresh_from_db()
+    assert answer.status_code == 200, answer.content
+    assert (expert.organisation, expert.active) == ("中南大学", False)
+    assert denied.status_code == 404
+
+
+def test_avoided_expert_is_never_drawn_and_vacancies_are_filled_over_the_api(
+    under_review, personas, make_expert, api
+):
+    from sciplan.review import panels
+
+    under_review.call.panel_min_size = 2
+    under_review.call.save(update_fields=["panel_min_size"])
+    avoided, first, second = (make_expert("专家", f"单位{i}") for i in "甲乙丙")
+    client = api(personas.bureau)
+
+    avoid = client.post(
+        f"/review/applications/{under_review.pk}/avoid", {"expert_id": avoided.pk, "reason": "亲属"}
+    )
+    drawn = client.post("/review/panels", {"applications": [under_review.pk], "size": 2}).json()
+    nothing = client.post(f"/review/applications/{under_review.pk}/panel/fill")
+    panels.declare(
+        panels.get_assignment_for(first.user, under_review.pk),
+        conflict=True,
+        reason="亲属任职",
+        by=first.user,
+    )
+    newcomer = make_expert("专家", "单位丁")
+    filled = client.post(f"/review/applications/{under_review.pk}/panel/fill")
+
+    assert avoid.status_code == 201, avoid.content
+    assert sorted(drawn["result"]) == sorted([first.pk, second.pk])
+    assert (nothing.status_code, nothing.json()["code"]) == (409, "state")
+    assert (filled.status_code, filled.json()["result"]) == (201, [newcomer.pk])

@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sciplan.accounts import api_keys as keys
 from sciplan.accounts import user_admin
+from sciplan.accounts.models import ApiKeyScope
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
 from sciplan.core.errors import DomainError, NotFound
@@ -50,6 +52,9 @@ def user_new(request: HttpRequest) -> HttpResponse:
             errors = exc.field_errors or {"general": exc.message}
             messages.error(request, exc.message)
         else:
+            if user.is_integration:
+                messages.success(request, f"已开设接口集成账号“{user.username}”，请为其创建接口密钥。")
+                return redirect("accounts:api_keys", pk=user.pk)
             messages.success(request, f"已开设账号“{user.username}”，设置密码的链接已发送到{user.email}。")
             return redirect("accounts:user_edit", pk=user.pk)
     bindings = {r: user_admin.binding_for(r) for r in user_admin.OFFICIAL_ROLES if user_admin.binding_for(r)}
@@ -134,6 +139,59 @@ def unlock_address(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "已解除登录锁定。")
     return redirect("accounts:user_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest, pk: int) -> HttpResponse:
+    """The keys of an integration account, and the form that issues one; a new key is shown once,
+    on the answer to the POST that created it, never again."""
+    _admin(request)
+    try:
+        target = keys.integration_account_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    errors: dict = {}
+    created = None
+    if request.method == "POST":
+        try:
+            created = keys.create_key(target, request.POST.dict(), by=request.user, ip=client_ip(request))
+        except DomainError as exc:
+            errors = exc.field_errors or {"general": exc.message}
+            messages.error(request, exc.message)
+    rows = [(k, keys.key_state(k)) for k in keys.key_list(target, by=request.user)]
+    context = {
+        "target": target,
+        "rows": rows,
+        "state_labels": keys.STATE_LABELS,
+        "revoke_reasons": keys.REVOKE_REASONS,
+        "scopes": ApiKeyScope.choices,
+        "data": request.POST if errors else {},
+        "errors": errors,
+        "created": created,
+        "default_days": keys.DEFAULT_DAYS,
+        "max_days": keys.MAX_DAYS,
+    }
+    response = render(request, "accounts/admin/api_keys.html", context, status=422 if errors else 200)
+    response["Cache-Control"] = "no-store"  # the page may hold a key in clear
+    return response
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, pk: int, key_pk: int) -> HttpResponse:
+    _admin(request)
+    try:
+        target = keys.integration_account_for(request.user, pk)
+        key = keys.get_key_for(request.user, target, key_pk)
+        keys.revoke_key(key, by=request.user, ip=client_ip(request))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"密钥“{key.name}”已吊销，之后用它的请求一律被拒绝。")
+    return redirect("accounts:api_keys", pk=pk)
 
 
 class SetPasswordView(PasswordResetConfirmView):

@@ -93,6 +93,9 @@ class User(AbstractUser):
     mobile = models.CharField("手机号码", max_length=20, blank=True)
     post = models.CharField("职务", max_length=50, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # An account for a provincial system or a script (SPEC §14): it has no password and signs in only
+    # with the API keys the system administrator issues for it (accounts.api_keys).
+    is_integration = models.BooleanField("接口集成账号", default=False)
 
     class Meta:
         verbose_name = "用户"
@@ -132,3 +135,36 @@ class UsccOverride(models.Model):
 
     def __str__(self) -> str:
         return self.uscc
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", "只读"
+    WRITE = "write", "读写"
+
+
+class ApiKey(models.Model):
+    """A long-lived API key of an integration account. Only the SHA-256 of the key is stored; ``prefix``
+    (the first characters) lets a person tell their keys apart. Never deleted: revoked keys stay on
+    record, as the audit log names them."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField("名称", max_length=50)
+    prefix = models.CharField("前缀", max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField("权限范围", max_length=8, choices=ApiKeyScope.choices)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField("有效期至")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoke_reason = models.CharField("吊销原因", max_length=20, blank=True)
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField("最近使用IP", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口密钥"
+        verbose_name_plural = "接口密钥"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"

@@ -22,6 +22,8 @@ urlpatterns = [
     path("users/new/", admin_views.user_new, name="user_new"),
     path("users/unlock/", admin_views.unlock_address, name="unlock"),
     path("users/<int:pk>/", admin_views.user_edit, name="user_edit"),
+    path("users/<int:pk>/keys/", admin_views.api_keys, name="api_keys"),
+    path("users/<int:pk>/keys/<int:key_pk>/revoke/", admin_views.api_key_revoke, name="api_key_revoke"),
     path("users/<int:pk>/<slug:action>/", admin_views.user_action, name="user_action"),
     path("set-password/<uidb64>/<token>/", admin_views.SetPasswordView.as_view(), name="set_password"),
 ]

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from sciplan.accounts.api_keys import INTEGRATION_ROLES, revoke_keys_of
 from sciplan.accounts.models import User
 from sciplan.accounts.roles import Role
 from sciplan.accounts.services import save_with_password
@@ -220,9 +221,12 @@ def create_user(data: dict[str, Any], *, by, ip: str | None = None) -> User:
     binding = binding_for(role)
     if binding is not None and not str(data.get("binding") or "").strip():
         errors["binding"] = f"请选择{binding.label}。"
+    integration = str(data.get("integration") or "").lower() in ("1", "true", "on")
+    if integration and role and role not in INTEGRATION_ROLES:
+        errors["integration"] = "接口集成账号只能是推荐单位、财政部门或市科技局角色。"
     if errors:
         raise ValidationFailed("账号信息有误，请按提示修改。", field_errors=errors)
-    user = User(username=username, role=role, recommender=recommender, **profile)
+    user = User(username=username, role=role, recommender=recommender, is_integration=integration, **profile)
     user.set_unusable_password()
     user.save()
     if binding is not None:
@@ -236,9 +240,14 @@ def create_user(data: dict[str, Any], *, by, ip: str | None = None) -> User:
         actor=by,
         obj=user,
         ip=ip,
-        detail={"role": role, "recommender": recommender.pk if recommender else None},
+        detail={
+            "role": role,
+            "recommender": recommender.pk if recommender else None,
+            "integration": integration,
+        },
     )
-    send_set_password_link(user, reason="系统管理员已为您开设科管系统账号。")
+    if not integration:  # an integration account has no password: it signs in with its API keys
+        send_set_password_link(user, reason="系统管理员已为您开设科管系统账号。")
     return user
 
 
@@ -254,6 +263,8 @@ def update_user(user: User, data: dict[str, Any], *, by, ip: str | None = None) 
             errors["role"] = "不能修改自己的角色（职责分离）：请由另一名系统管理员操作。"
         elif role not in OFFICIAL_ROLES or locked.role == Role.APPLICANT:
             errors["role"] = "只能在市科技局、推荐单位、财政部门、专家、管理员、审计管理员之间调整角色。"
+        elif locked.is_integration and role not in INTEGRATION_ROLES:
+            errors["role"] = "接口集成账号只能是推荐单位、财政部门或市科技局角色。"
     profile = _clean_profile({**{k: getattr(locked, k) for k in PROFILE_FIELDS}, **data}, errors)
     recommender = _clean_ties(
         role, data if "recommender" in data else {"recommender": locked.recommender_id}, errors
@@ -291,6 +302,8 @@ def set_active(user: User, *, active: bool, by, ip: str | None = None) -> User:
     locked.is_active = active
     locked.save(update_fields=["is_active"])  # deactivating ends the API tokens (api.signals)
     audit.record("user.activate" if active else "user.deactivate", actor=by, obj=locked, ip=ip)
+    if not active:  # and the API keys, for good: reactivating the account does not revive them
+        revoke_keys_of(locked, by=by, reason="deactivated", ip=ip)
     return locked
 
 
@@ -299,6 +312,8 @@ def reset_password(user: User, *, by, ip: str | None = None) -> User:
     """The old password stops working at once; a one-time link lets the person set a new one."""
     ensure_admin(by)
     locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_integration:
+        raise Conflict("接口集成账号没有密码，使用接口密钥访问；请在“接口密钥”中管理。", code="state")
     if not locked.email:
         message = "该账号没有电子邮箱，无法发送设置密码的链接。请先填写邮箱。"
         raise ValidationFailed(message, field_errors={"email": message})

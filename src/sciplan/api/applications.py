@@ -360,6 +360,24 @@ def member_update(request: ApiRequest, application_id: Id, member_id: Id, payloa
     return {**member_out(result.member, reveal=True), "confirm_token": result.confirm_token}
 
 
+@router.post(
+    "/applications/{application_id}/members/{member_id}/confirm-token",
+    operation_id="member_link_reissue",
+    summary="重新生成成员确认令牌",
+    description=(
+        "为一家成员单位生成新的一次性确认令牌（confirm_token，只出现这一次），原令牌立即失效；"
+        "用于令牌遗失或转交有误。与网页“重新生成确认链接”相同。"
+    ),
+    response={200: MemberCreated, **errors(401, 403, 404, 409)},
+)
+def member_link_reissue(request: ApiRequest, application_id: Id, member_id: Id):
+    application = queries.get_application_for(request.auth, application_id)
+    member = queries.get_member_for(request.auth, application, member_id)
+    token = services.reissue_member_link(member, by=request.auth)
+    member.refresh_from_db()
+    return {**member_out(member, reveal=True), "confirm_token": token}
+
+
 @router.delete(
     "/applications/{application_id}/members/{member_id}",
     operation_id="member_delete",

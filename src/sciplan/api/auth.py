@@ -18,9 +18,11 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from sciplan.accounts import api_keys
+from sciplan.accounts.models import ApiKey, ApiKeyScope
 from sciplan.accounts.roles import TWO_FACTOR_REQUIRED_ROLES
 from sciplan.api.models import ApiToken
-from sciplan.core import audit, clock
+from sciplan.core import audit, clock, ratelimit
 from sciplan.core.errors import DomainError
 from sciplan.core.http import client_ip
 
@@ -43,12 +45,38 @@ class LockedOut(DomainError):
         self.retry_after = retry_after
 
 
+class KeyScopeRefused(DomainError):
+    """A read-only API key used for an operation that writes."""
+
+    status = 403
+    code = "scope"
+
+
+class KeyRateLimited(DomainError):
+    """One API key over its own request budget (``API_KEY_RATE_LIMIT`` in ``API_KEY_RATE_WINDOW``)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# Reading operations: a read-only key may use these methods only. Every operation that changes
+# something is a POST, PUT, PATCH or DELETE (the public verification operations that POST are open to
+# anyone without a key anyway).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class ApiRequest(HttpRequest):
     """What an operation receives: after :class:`TokenAuth`, ``auth`` is the user and ``api_token`` the
-    token row (for annotations only; ninja passes Django's request)."""
+    token row, or ``api_key`` the key row for a request made with an API key (for annotations only;
+    ninja passes Django's request)."""
 
     auth: Any
-    api_token: ApiToken
+    api_token: ApiToken | None
+    api_key: ApiKey | None
 
 
 def hash_token(raw: str) -> str:
@@ -164,10 +192,32 @@ def revoke(token: ApiToken, *, ip: str | None = None) -> None:
     audit.record("auth.token_revoked", actor=token.user, obj=token, ip=ip)
 
 
+def _key_auth(request: HttpRequest, raw: str):
+    """An integration account's API key: the scope, then the key's own rate limit, then the user."""
+    key = api_keys.authenticate(raw, ip=client_ip(request))
+    if key is None:
+        return None
+    # Set before the checks, so the refusals below are audited with the key (core.audit).
+    request.api_key = key  # type: ignore[attr-defined]
+    request.api_token = None  # type: ignore[attr-defined]
+    request.user = key.user
+    if key.scope == ApiKeyScope.READ and request.method not in READ_METHODS:
+        raise KeyScopeRefused("该接口密钥为只读，不能执行修改操作。请使用读写密钥。")
+    wait = ratelimit.hit(
+        f"apikey{key.pk}", limit=settings.API_KEY_RATE_LIMIT, window=settings.API_KEY_RATE_WINDOW
+    )
+    if wait:
+        raise KeyRateLimited("该接口密钥的请求过于频繁，请稍后再试。", retry_after=wait)
+    return key.user
+
+
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>``; ``request.auth`` is then the user, ``request.api_token`` the row."""
+    """``Authorization: Bearer <token or key>``; ``request.auth`` is then the user, and
+    ``request.api_token`` the token row or ``request.api_key`` the key row."""
 
     def authenticate(self, request: HttpRequest, token: str):
+        if token.startswith(api_keys.KEY_PREFIX):
+            return _key_auth(request, token)
         now = clock.now()
         row = (
             ApiToken.objects.select_related("user", "user__unit", "user__recommender")
@@ -180,6 +230,7 @@ class TokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         request.api_token = row  # type: ignore[attr-defined]
+        request.api_key = None  # type: ignore[attr-defined]
         return row.user
 
 

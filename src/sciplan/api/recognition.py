@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from sciplan.applications.permissions import visible
@@ -355,3 +355,22 @@ def _assessment(a: Assessment) -> dict:
         "grade": a.grade,
         "attachment_count": a.attachments.count(),
     }
+
+
+class AssessmentNoticeIn(Schema):
+    year: int = Field(ge=2000, le=2100, description="考核年度：公示该年度已评定、尚未公示的考核结果")
+    starts_on: date = Field(description="公示开始日期（工作日），公示5个工作日")
+
+
+@router.post(
+    "/recognition/assessment-notices",
+    response={201: NoticeOut},
+    operation_id="assessment_notice_create",
+    summary="发布年度考核结果公示",
+    description="公示一个年度已评定、尚未公示的考核结果，为期5个工作日（与网页“年度考核”相同）。仅市科技局。",
+)
+def assessment_notice_create(request: HttpRequest, payload: AssessmentNoticeIn):
+    notice = assessment_services.publish_assessment_notice(
+        year=payload.year, starts_on=payload.starts_on, by=request.auth, ip=client_ip(request)
+    )
+    return 201, _notice(queries.notice_with_entries(notice.pk))

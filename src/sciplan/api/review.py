@@ -9,11 +9,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from sciplan.api.schemas import Id, errors
 from sciplan.applications.queries import get_application_for
+from sciplan.calls.models import Call, Recommender
 from sciplan.core import audit
 from sciplan.core.http import client_ip
 from sciplan.review import experts as pool
@@ -138,7 +140,7 @@ class DrawOut(Schema):
     applications: list[int]
 
 
-class VerifyOut(Schema):
+class PanelVerifyOut(Schema):
     ok: bool
     message: str
     recorded: list[int]
@@ -421,7 +423,7 @@ def panel_list(request, query: Query[DrawListQuery]):
     ]
 
 
-@router.get("/review/panels/{draw_id}/verify", response=VerifyOut, operation_id="panel_verify")
+@router.get("/review/panels/{draw_id}/verify", response=PanelVerifyOut, operation_id="panel_verify")
 def panel_verify(request, draw_id: int):
     """按记录的种子与快照重新抽取，核对结果是否一致。"""
     user = _user(request)
@@ -534,3 +536,96 @@ def score_submit(request, application_id: int, payload: ScoreIn):
         "values": score.values,
         "submitted_at": score.submitted_at,
     }
+
+
+# --- what the bureau's review pages also do ------------------------------------------------------------
+
+
+class SummaryTableIn(Schema):
+    recommender_id: int = Field(ge=1, le=2**63 - 1, description="报送信息汇总表的推荐单位")
+    received_on: date = Field(description="接收日期")
+    received_by: str = Field(max_length=50, description="接收人，最多50字")
+
+
+class SummaryTableOut(Schema):
+    id: int
+    call_id: int = Field(description="申报批次")
+    recommender_id: int = Field(description="推荐单位")
+    received_on: date = Field(description="接收日期")
+    received_by: str = Field(description="接收人")
+
+
+class AvoidIn(Schema):
+    expert_id: int = Field(ge=1, le=2**63 - 1, description="须回避的专家")
+    reason: str = Field("", max_length=300, description="回避理由，最多300字")
+
+
+class AvoidOut(Schema):
+    application_id: int = Field(description="申报书")
+    expert_id: int = Field(description="须回避的专家；抽取时不再抽到")
+    reason: str = Field(description="回避理由")
+
+
+@router.post(
+    "/review/calls/{call_id}/summary-tables",
+    response={201: SummaryTableOut, **errors(401, 404, 422)},
+    operation_id="summary_table_receipt_create",
+    summary="登记收到信息汇总表",
+    description="登记收到一个推荐单位报送的纸质信息汇总表（再次登记覆盖原记录）。仅市科技局。",
+)
+def summary_table_receipt_create(request, call_id: Id, payload: SummaryTableIn):
+    user = _user(request)
+    services.ensure_bureau(user)
+    call = get_object_or_404(Call, pk=call_id)
+    recommender = get_object_or_404(Recommender, pk=payload.recommender_id)
+    receipt = services.record_summary_table(call, recommender, payload.dict(), by=user)
+    return 201, {
+        "id": receipt.pk,
+        "call_id": call.pk,
+        "recommender_id": recommender.pk,
+        "received_on": receipt.received_on,
+        "received_by": receipt.received_by,
+    }
+
+
+@router.put(
+    "/review/experts/{expert_id}",
+    response={200: ExpertOut, **errors(401, 404, 422)},
+    operation_id="expert_update",
+    summary="修改专家信息",
+    description="修改专家库中一位专家的信息（整条替换，与网页表单相同）；停用的专家不再被抽取。仅市科技局。",
+)
+def expert_update(request, expert_id: Id, payload: ExpertIn):
+    user = _user(request)
+    expert = pool.update_expert(pool.get_expert_for(user, expert_id), payload.dict(), by=user)
+    return _expert_out(user, expert)
+
+
+@router.post(
+    "/review/applications/{application_id}/avoid",
+    response={201: AvoidOut, **errors(401, 404, 422)},
+    operation_id="avoid_create",
+    summary="列入回避名单",
+    description="将一位专家列入一份申报书的回避名单（抽取与补抽时排除）。仅市科技局。",
+)
+def avoid_create(request, application_id: Id, payload: AvoidIn):
+    user = _user(request)
+    services.ensure_bureau(user)
+    application = get_application_for(user, application_id)
+    expert = pool.get_expert_for(user, payload.expert_id)
+    entry = panels.add_avoid(application, expert, reason=payload.reason, by=user)
+    return 201, {"application_id": application.pk, "expert_id": expert.pk, "reason": entry.reason}
+
+
+@router.post(
+    "/review/applications/{application_id}/panel/fill",
+    response={201: DrawOut, **errors(401, 404, 409, 422)},
+    operation_id="panel_fill",
+    summary="补抽评审专家",
+    description="专家库扩充后补足一份申报书评审组的空缺席位；与抽取一样记录随机种子与快照。仅市科技局。",
+)
+def panel_fill(request, application_id: Id):
+    user = _user(request)
+    services.ensure_bureau(user)
+    draw = panels.fill_vacancies(get_application_for(user, application_id), by=user)
+    return 201, _draw_out(draw)

@@ -59,6 +59,7 @@ api = SciplanAPI(
 ROUTER_MODULES = [
     "accounts",
     "users",
+    "api_keys",
     "calls",
     "dictionaries",
     "applications",

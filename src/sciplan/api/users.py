@@ -47,6 +47,7 @@ class AdminUserOut(Schema):
     unit_id: int | None = Field(description="所属申报单位（申报单位用户）")
     recommender_id: int | None = Field(description="所属推荐单位（推荐单位、财政部门用户）")
     is_active: bool = Field(description="是否启用；停用的账号不能登录，记录保留")
+    is_integration: bool = Field(description="是否为接口集成账号：没有密码，只能以接口密钥访问接口")
     is_locked: bool = Field(description="是否因连续登录失败被锁定")
     has_usable_password: bool = Field(description="false：尚未通过链接设置密码（或密码已被重置）")
     last_login: LocalDateTime | None = Field(description="最近登录时间")
@@ -66,6 +67,13 @@ class UserCreateIn(Schema):
     post: str = Field("", max_length=50, description="职务")
     recommender_id: BodyId | None = Field(None, description="推荐单位、财政部门账号所属的推荐单位")
     expert_id: BodyId | None = Field(None, description="专家账号对应的专家库记录（须尚无账号）")
+    integration: bool = Field(
+        False,
+        description=(
+            "true 开设接口集成账号（仅推荐单位、财政部门、市科技局角色）：不设密码、不发送设置密码链接，"
+            "由系统管理员为其创建接口密钥（api_key_create）"
+        ),
+    )
 
 
 class UserUpdateIn(Schema):
@@ -105,6 +113,7 @@ def _out(user: User) -> dict:
         "unit_id": user.unit_id,
         "recommender_id": user.recommender_id,
         "is_active": user.is_active,
+        "is_integration": user.is_integration,
         "is_locked": bool(user.is_locked),  # type: ignore[attr-defined]
         "has_usable_password": user.has_usable_password(),
         "last_login": user.last_login,
@@ -163,6 +172,7 @@ def user_create(request: ApiRequest, payload: UserCreateIn):
     data = payload.dict()
     data["recommender"] = data.pop("recommender_id") or ""
     data["binding"] = data.pop("expert_id") or ""
+    data["integration"] = "1" if data.pop("integration") else ""
     try:
         user = user_admin.create_user(data, by=request.auth, ip=client_ip(request))
     except DomainError as exc:

@@ -108,6 +108,10 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     user = actor if getattr(actor, "is_authenticated", False) else None
+    key = getattr(_request.get(), "api_key", None)
+    if key is not None:
+        # Everything done in a request made with an integration account's API key names the key.
+        detail = {**(detail or {}), "api_key": key.pk}
     with transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""

@@ -453,6 +453,9 @@ class AuditTrailMiddleware:
         name = route_name(request, match)
         object_id = ",".join(f"{k}={v}" for k, v in sorted(match.kwargs.items()))[:64]
         detail = {"route": name, "method": request.method, "status": status}
+        key = getattr(request, "api_key", None)
+        if key is not None:
+            detail["api_key"] = key.pk
         refusal_recorded = any(outcome != "ok" for _, outcome in recorded)
         download_recorded = any(("download" in kind or "export" in kind) for kind, _ in recorded)
         if (refusal_recorded and status >= 400) or (download_recorded and status == 200):

@@ -8,11 +8,14 @@ class RecognitionConfig(AppConfig):
 
     def ready(self) -> None:
         from sciplan.accounts.roles import Role
-        from sciplan.applications import workflow
+        from sciplan.applications import actions, workflow
+        from sciplan.applications.workflow import Action
         from sciplan.core import masking, navigation
+        from sciplan.recognition.assessment import revoke_action
         from sciplan.recognition.services import public_notice_ended
 
         workflow.register_guard("public_notice_ended", public_notice_ended)
+        actions.register_action(Action.REVOKE, revoke_action)
         # An objector's mobile is shown masked, even to the bureau; revealing it is one audited click.
         masking.register_personal_fields(
             "recognition.objection", {"objector_mobile"}, "sciplan.recognition.queries.objections_visible"

@@ -8,7 +8,8 @@ from typing import IO, Any
 from django.db import IntegrityError, transaction
 
 from sciplan.accounts.roles import Role
-from sciplan.applications.workflow import Status
+from sciplan.applications.models import Application
+from sciplan.applications.workflow import Action, Status, transition
 from sciplan.core import audit, authority, clock, storage
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from sciplan.recognition import calendar
@@ -172,3 +173,28 @@ def revoke_after_failure(assessment: Assessment, *, reason: str, by, ip: str | N
         raise Conflict("该联合体当前不是已认定状态。", code="state")
     text = f"{assessment.year}年度考核不合格：{(reason or assessment.grade_comment).strip()}"
     return revoke(recognition, reason=text, by=by, ip=ip)
+
+
+def revoke_action(application, *, by, reason, idempotency_key, ip, payload) -> Application:
+    """``revoke`` through ``applications.actions.perform`` (the API's ``application_transition``), as on
+    the register page: the register entry is marked, not only the state changed; with
+    ``payload.assessment_id`` it is the revocation after that failed annual assessment."""
+    recognition = Recognition.objects.filter(application=application).first()
+    if recognition is None:  # not recognised: the table refuses, and the refusal is audited
+        return transition(
+            application, Action.REVOKE, by=by, reason=reason, idempotency_key=idempotency_key, ip=ip
+        )
+    assessment_id = (payload or {}).get("assessment_id")
+    if assessment_id:
+        found = str(assessment_id).isdigit() and int(assessment_id) <= 2**63 - 1
+        assessment = (
+            Assessment.objects.filter(pk=int(assessment_id), recognition=recognition).first()
+            if found
+            else None
+        )
+        if assessment is None:
+            raise NotFound()
+        revoke_after_failure(assessment, reason=reason, by=by, ip=ip)
+    else:
+        revoke(recognition, reason=reason, by=by, ip=ip)
+    return Application.objects.get(pk=application.pk)
