@@ -165,6 +165,22 @@ def _fill(it: Integrator, client, application_id: int, call, version: int) -> in
         "transfer": "依托中试基地推动成果就地转化。",
         "service_platform": "共建检验检测公共服务平台。",
         "budget_plan": "总投入5200万元。",
+        # Sources equal uses every year, and the three years add up to the planned 5200 万元.
+        "budget": [
+            {
+                "index": index,
+                "source_lead": "1400",
+                "source_members": members,
+                "source_other": "0",
+                "use_equipment": "700",
+                "use_materials": materials,
+                "use_personnel": "300",
+                "use_cooperation": "150",
+                "use_platform": "100",
+                "use_other": "50",
+            }
+            for index, members, materials in ((1, "300", "400"), (2, "350", "450"), (3, "350", "450"))
+        ],
         "schedule": "第一年中试，第二年示范，第三年产业化。",
         "safeguards": "建立理事会制度与考核激励机制。",
         "expected_results": "新增发明专利15项。",

@@ -141,7 +141,6 @@ NOT_IN_API = {
     "accounts.services.change_role": "no page calls it; the administrator changes roles with user_update",
     "accounts.user_admin.create_first_admin": "the installation's first account (manage.py create_admin)",
     "accounts.user_admin.password_set_by_link": "the person's own one-time e-mailed link, on the web",
-    "review.services.refuse_early": "a helper of the review services, not an action of its own",
     # gaps: pages without an operation yet
     "calls.dictionaries.create_entry": "gap: the dictionaries (industries, recommending units) are read-only "
     "through dictionary_list; editing them is the administrator's page",
