@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from sciplan.accounts.roles import AUDIT_VIEWER_ROLES
-from sciplan.api.schemas import errors
+from sciplan.api.schemas import LocalDateTime, errors, local_times
 from sciplan.core import audit
 from sciplan.core.errors import NotAllowed
 from sciplan.core.http import client_ip
@@ -36,7 +36,7 @@ class AuditFilter(Schema):
 
 class AuditEventOut(Schema):
     id: int
-    at: datetime = Field(description="时间（+08:00）")
+    at: LocalDateTime = Field(description="时间（+08:00）")
     actor: str = Field(description="操作人登录名；匿名为空")
     ip: str | None = Field(description="来源 IP")
     event_type: str = Field(description="事件类型")
@@ -96,7 +96,7 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilter]):
                 "object_type": e.object_type,
                 "object_id": e.object_id,
                 "outcome": e.outcome,
-                "detail": e.detail,
+                "detail": local_times(e.detail),
                 "hash": e.hash,
             }
             for e in rows

@@ -6,6 +6,7 @@ string in 万元 with two places; errors are ``{"detail", "code", "errors": {fie
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -24,6 +25,31 @@ def _local(value: datetime) -> datetime:
 
 
 LocalDateTime = Annotated[datetime, AfterValidator(_local)]
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def local_iso(value: datetime) -> str:
+    """ISO 8601 in Asia/Shanghai with milliseconds at most: ``2024-08-04T18:00:00.123+08:00``."""
+    text = timezone.localtime(value).isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text
+
+
+def local_times(value: Any) -> Any:
+    """``value`` with every ISO datetime text that carries an offset (``…Z``, ``…+00:00``) given in
+    Asia/Shanghai, at any depth — for stored JSON such as audit details, which a schema cannot type."""
+    if isinstance(value, dict):
+        return {k: local_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [local_times(v) for v in value]
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        try:
+            return local_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    return value
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str),

@@ -6,24 +6,41 @@ procedure. Domain errors raised by services become JSON answers with a field →
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from importlib import import_module
+from typing import Any
 
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from sciplan.api.auth import token_auth
+from sciplan.api.schemas import local_iso
 from sciplan.core import authority
 from sciplan.core.errors import Conflict, DomainError
 from sciplan.core.middleware import busy_response, is_database_unavailable
+
+
+class LocalTimeEncoder(NinjaJSONEncoder):
+    """Every aware datetime in an answer in Asia/Shanghai (``+08:00``), whichever schema field or plain
+    dict it comes from — never ``Z`` or ``+00:00`` (docs/api.md, "times")."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            return local_iso(o)
+        return super().default(o)
 
 
 class ChineseJSONRenderer(JSONRenderer):
     """UTF-8 JSON with Chinese as Chinese, not ``\\u`` escapes: readable in logs, curl and the docs."""
 
     json_dumps_params = {"ensure_ascii": False}
+    encoder_class = LocalTimeEncoder
 
 
 class SciplanAPI(NinjaAPI):
@@ -78,6 +95,8 @@ def domain_error(request: HttpRequest, exc: DomainError):
     body: dict = {"detail": exc.message, "code": exc.code}
     if exc.field_errors:
         body["errors"] = exc.field_errors
+        if exc.status == 422:
+            body["detail"] = VALIDATION_DETAIL
     if isinstance(exc, Conflict) and exc.current:
         body["current"] = exc.current
     response = api.create_response(request, body, status=exc.status)
@@ -87,18 +106,58 @@ def domain_error(request: HttpRequest, exc: DomainError):
     return response
 
 
+# The one top ``detail`` of every 422 that names fields; the fields' own messages are in ``errors``.
+VALIDATION_DETAIL = "部分内容填写有误，请按提示修改。"
+
+# Lists whose items are named by a key of their own in error paths, not by their position:
+# ``finances.2023.rd_spending`` for the 2023 row, whether a type check or a rule refused it.
+KEYED_LISTS = {"finances": "year"}
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError):
+    body = _json_body(request)
     errors: dict[str, str] = {}
     for item in exc.errors:
-        loc = [str(p) for p in item.get("loc", [])]
+        loc = [p for p in item.get("loc", [])]
         if loc[:1] == ["file"]:  # ninja's source of an uploaded file; the field itself follows
             loc = loc[1:]
         loc = [p for p in loc if p not in ("body", "payload", "query", "path", "form")]
-        errors[".".join(loc) or "body"] = _chinese(item)
+        errors[".".join(_keyed(loc, body)) or "body"] = _chinese(item)
     return api.create_response(
-        request, {"detail": "请求内容有误。", "code": "validation", "errors": errors}, status=422
+        request, {"detail": VALIDATION_DETAIL, "code": "validation", "errors": errors}, status=422
     )
+
+
+def _json_body(request: HttpRequest) -> Any:
+    if request.content_type != "application/json":
+        return None
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _keyed(loc: list, body: Any) -> list[str]:
+    """The error path with the position of an item of a :data:`KEYED_LISTS` list replaced by its key
+    as the client sent it (the position stays when the item has no usable key)."""
+    out: list[str] = []
+    node = body
+    for index, part in enumerate(loc):
+        name = str(part)
+        parent = loc[index - 1] if index else None
+        if isinstance(part, int) and parent in KEYED_LISTS and isinstance(node, list) and part < len(node):
+            key = node[part].get(KEYED_LISTS[parent]) if isinstance(node[part], dict) else None
+            if isinstance(key, int | str) and str(key).strip().isdigit():
+                name = str(key).strip()
+        out.append(name)
+        if isinstance(node, dict):
+            node = node.get(part) if isinstance(part, str) else None
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return out
 
 
 HTTP_CODES = {

@@ -37,6 +37,7 @@ from sciplan.calls.deadlines import ensure_open
 from sciplan.calls.models import Call, Stage
 from sciplan.core import audit, clock, filetypes, storage
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from sciplan.core.fieldchecks import clean_field
 
 MOBILE_FIELDS = {"contact_mobile", "liaison_mobile"}
 FINANCE_KEY = re.compile(r"^(revenue|rd)_(\d{4})$")
@@ -123,7 +124,7 @@ def _clean_field(application: Application, name: str, raw: Any) -> Any:
         raise ValidationError("请从列表中选择企业性质。")
     if field.max_length and isinstance(raw, str) and len(raw) > field.max_length:
         raise ValidationError(f"不能超过{field.max_length}字，当前{len(raw)}字。")
-    value = field.clean(raw, application)
+    value = clean_field(field, raw, application)
     if name == "planned_investment" and value is not None and value < 0:
         raise ValidationError("金额不能为负数。")
     return value
@@ -179,9 +180,17 @@ def save_section(
             if name not in allowed:
                 continue  # mass assignment: status, version, recommender of another section… are ignored
             try:
-                if FINANCE_KEY.match(name):
-                    field = FinanceYear._meta.get_field("rd_spending")
-                    value = None if raw in ("", None) else field.clean(str(raw).strip(), None)
+                finance = FINANCE_KEY.match(name)
+                if finance:
+                    field = FinanceYear._meta.get_field(
+                        "revenue" if finance.group(1) == "revenue" else "rd_spending"
+                    )
+                    label = f"{finance.group(2)}年{field.verbose_name}"
+                    value = (
+                        None
+                        if raw in ("", None)
+                        else clean_field(field, str(raw).strip(), None, label=label)
+                    )
                     if value is not None and value < 0:
                         raise ValidationError("金额不能为负数。")
                     cleaned[name] = value
@@ -266,7 +275,7 @@ def _clean_member(data: dict[str, Any], *, partial: bool, instance: Member | Non
     for name in MEMBER_FIELDS:
         if name not in data:
             if not partial and name in {"name", "uscc", "category", "role"}:
-                errors[name] = "此项为必填项。"
+                errors[name] = f"请填写{Member._meta.get_field(name).verbose_name}。"
             continue
         raw = data[name]
         field = Member._meta.get_field(name)
@@ -281,14 +290,14 @@ def _clean_member(data: dict[str, Any], *, partial: bool, instance: Member | Non
                 cleaned[name] = raw in (True, "true", "1", "on", 1)
             elif raw in ("", None):
                 if name in {"name", "category", "role"}:
-                    raise ValidationError("此项为必填项。")
+                    raise ValidationError(f"请填写{field.verbose_name}。")
                 cleaned[name] = (
                     "" if field.get_internal_type() in {"CharField", "TextField", "EmailField"} else None
                 )
             else:
                 if field.max_length and isinstance(raw, str) and len(raw) > field.max_length:
                     raise ValidationError(f"不能超过{field.max_length}字，当前{len(raw)}字。")
-                cleaned[name] = field.clean(raw, instance)
+                cleaned[name] = clean_field(field, raw, instance)
         except ValidationError as exc:
             errors[name] = "；".join(exc.messages)
     years = cleaned.get("agreement_years")
@@ -443,8 +452,8 @@ def _clean_platform(data: dict[str, Any], instance: RdPlatform | None) -> dict[s
         raw = data.get(name)
         try:
             if raw in ("", None):
-                raise ValidationError("此项为必填项。")
-            cleaned[name] = field.clean(raw.strip() if isinstance(raw, str) else raw, instance)
+                raise ValidationError(f"请填写{field.verbose_name}。")
+            cleaned[name] = clean_field(field, raw.strip() if isinstance(raw, str) else raw, instance)
         except ValidationError as exc:
             errors[name] = "；".join(exc.messages)
     year = cleaned.get("year")
