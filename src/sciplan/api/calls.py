@@ -187,18 +187,18 @@ class RubricItemOut(RubricItem):
 
 
 class AttachmentSpecOut(Schema):
-    kind: str
-    name: str
-    types: list[str]
-    max_mb: int
-    required: bool
+    kind: str = Field(description="附件类型代码")
+    name: str = Field(description="附件名称")
+    types: list[str] = Field(description="接受的格式（按内容识别）：pdf、jpeg、png、docx、xlsx")
+    max_mb: int = Field(description="单个文件大小上限（MB）")
+    required: bool = Field(description="是否为必传附件")
 
 
 class CallSetupOut(CallDetailOut):
     state: str = Field(description="draft 草稿，published 已发布，closed 已结束，archived 已归档")
     correction_deadline: LocalDateTime | None = Field(description="形式审查补正截止")
-    panel_min_size: int
-    panel_default_size: int
+    panel_min_size: int = Field(description="每组评审专家的最少人数")
+    panel_default_size: int = Field(description="每组评审专家的默认人数")
     attachment_specs: list[AttachmentSpecOut] = Field(description="附件要求")
     # A list of a subtype (each item with its description): list is invariant for mypy.
     rubric: list[RubricItemOut] = Field(description="评分指标（含说明）")  # type: ignore[assignment]

@@ -187,9 +187,7 @@ def save_section(
                     )
                     label = f"{finance.group(2)}年{field.verbose_name}"
                     value = (
-                        None
-                        if raw in ("", None)
-                        else clean_field(field, str(raw).strip(), None, label=label)
+                        None if raw in ("", None) else clean_field(field, str(raw).strip(), None, label=label)
                     )
                     if value is not None and value < 0:
                         raise ValidationError("金额不能为负数。")
@@ -318,9 +316,7 @@ class MemberResult:
 
 
 @transaction.atomic
-def add_member(
-    application: Application, data: dict[str, Any], *, by, ip: str | None = None
-) -> MemberResult:
+def add_member(application: Application, data: dict[str, Any], *, by, ip: str | None = None) -> MemberResult:
     locked = Application.objects.select_for_update().get(pk=application.pk)
     _ensure_editable(locked, by)
     cleaned, errors = _clean_member(data, partial=False, instance=None)
@@ -663,9 +659,13 @@ def submit_application(
         repeated = idempotency_key and locked.events.filter(idempotency_key=idempotency_key).exists()
         last_event = locked.events.order_by("-at", "-id").first()
         may_submit = by.role == Role.APPLICANT and permissions.relates_to(by, locked)
-        if latest and may_submit and (
-            repeated
-            or (locked.status == Status.SUBMITTED and last_event and last_event.action == Action.SUBMIT)
+        if (
+            latest
+            and may_submit
+            and (
+                repeated
+                or (locked.status == Status.SUBMITTED and last_event and last_event.action == Action.SUBMIT)
+            )
         ):
             return latest
         action = Action.SUBMIT_CORRECTION if locked.status == Status.CORRECTION else Action.SUBMIT

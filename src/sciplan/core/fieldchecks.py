@@ -69,10 +69,8 @@ def message(field: models.Field, error: ValidationError, *, label: str | None = 
     return f"{label}填写有误，请检查。"
 
 
-def clean_field(
-    field: models.Field, raw: Any, instance: models.Model | None, *, label: str | None = None
-) -> Any:
-    """``field.clean(raw, instance)``; each of Django's refusals (a code of :data:`DJANGO_CODES`) is
+def clean_field(field: Any, raw: Any, instance: models.Model | None, *, label: str | None = None) -> Any:
+    """``field.clean(raw, instance)`` for a model field (``_meta.get_field``); each of Django's refusals (a code of :data:`DJANGO_CODES`) is
     re-raised with :func:`message`, keeping its code. Other errors keep their text."""
     try:
         return field.clean(raw, instance)

@@ -60,12 +60,15 @@ def clean_filename(name: str, *, max_length: int = 120) -> str:
 # reviewer downloads never suggests another program than the one that opens it. Other dots in a name
 # ("2024.06 合作协议", "方案v1.2") are part of the name and stay.
 TYPE_SUFFIXES = frozenset(
-    "pdf ofd doc docx docm dot dotx xls xlsx xlsm xlt ppt pptx pptm wps et dps rtf txt csv xml json "
-    "jpg jpeg jpe png gif bmp tif tiff webp svg heic ico "
-    "htm html xhtml mht mhtml shtml php asp aspx jsp "
-    "exe com scr pif bat cmd msi msp dll sys cpl lnk url reg hta jar apk app dmg iso img "
-    "js jse vbs vbe wsf wsh ps1 psm1 sh bash py pl rb "
-    "zip rar 7z gz tgz bz2 xz tar cab arj lzh".split()
+    # Grouped by kind, one line a kind: easier to read than the one-item-per-line list SIM905 asks for.
+    (  # noqa: SIM905
+        "pdf ofd doc docx docm dot dotx xls xlsx xlsm xlt ppt pptx pptm wps et dps rtf txt csv xml json "
+        "jpg jpeg jpe png gif bmp tif tiff webp svg heic ico "
+        "htm html xhtml mht mhtml shtml php asp aspx jsp "
+        "exe com scr pif bat cmd msi msp dll sys cpl lnk url reg hta jar apk app dmg iso img "
+        "js jse vbs vbe wsf wsh ps1 psm1 sh bash py pl rb "
+        "zip rar 7z gz tgz bz2 xz tar cab arj lzh"
+    ).split()
 )
 
 
