@@ -188,3 +188,13 @@ def test_a_text_over_its_declared_limit_is_refused_by_the_limit(complete_applica
 
     assert response.status_code == 422
     assert response.json()["errors"] == {"tech_field": "不能超过100字。"}
+
+
+def test_schema_descriptions_are_chinese(schema):
+    english = [
+        name
+        for name, component in schema["components"]["schemas"].items()
+        if component.get("description") and not CHINESE.search(component["description"])
+    ]
+
+    assert english == []

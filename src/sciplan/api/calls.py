@@ -139,7 +139,7 @@ class AttachmentSpecIn(Schema):
 
 
 class CallSetupIn(Schema):
-    """Every field may be left out: on create the defaults of a new call apply, on update it stays."""
+    """每个字段都可不填：新建时取新批次的默认值，修改时保持原值。"""
 
     title: str | None = Field(None, max_length=200, description="通知标题")
     year: SmallInt | None = Field(None, description="年度")
