@@ -223,7 +223,7 @@ def validation_error(request: HttpRequest, exc: ValidationError):
     body = _json_body(request)
     errors: dict[str, str] = {}
     for item in exc.errors:
-        loc = [p for p in item.get("loc", [])]
+        loc = list(item.get("loc", []))
         if loc[:1] == ["file"]:  # ninja's source of an uploaded file; the field itself follows
             loc = loc[1:]
         loc = [p for p in loc if p not in ("body", "payload", "query", "path", "form")]
