@@ -55,11 +55,12 @@ test-e2e: setup ## Only the browser tests
 	./scripts/install-system-deps.sh --browser
 	$(PYTEST) -q -m e2e
 
-check: setup audit ## Lint, types, Django checks (also against production settings)
+check: setup audit ## Lint, types, Django checks (also against production settings), the committed API schema
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy src
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(PY) manage.py openapi_schema --check
 	SCIPLAN_DEBUG=0 SCIPLAN_SECRET_KEY=check-only-$$(date +%s)-secret-key-long-enough-for-deploy-check-xx \
 		SCIPLAN_ALLOWED_HOSTS=sciplan.example.cn $(PY) manage.py check --deploy --fail-level WARNING
 

@@ -354,7 +354,8 @@ RATE_LIMITS = [
     ("accounts:login", "POST", env_int("SCIPLAN_RATE_LOGIN", 20), 300, "ip"),
     ("accounts:otp_verify", "POST", 10, 300, "user"),
     ("accounts:otp_setup", "POST", 10, 300, "user"),
-    ("accounts:register", "POST", 10, 3600, "ip"),
+    # one budget for a unit's registration, on the page and through the API (unit_register)
+    ("accounts:register|api:unit_register", "POST", env_int("SCIPLAN_RATE_REGISTER", 10), 3600, "ip"),
     ("api:auth_token_create", "POST", env_int("SCIPLAN_RATE_TOKEN", 20), 300, "ip"),
     ("*objection*", "POST", env_int("SCIPLAN_RATE_OBJECTION", 5), 3600, "ip"),
     ("*export*", "GET,POST", env_int("SCIPLAN_RATE_EXPORT", 30), 300, "user"),

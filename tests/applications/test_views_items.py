@@ -55,7 +55,7 @@ def test_platform_with_missing_fields_is_reported_beside_them(client, personas, 
 
     page = response.content.decode()
     assert response.status_code == 422
-    assert page.count("此项为必填项。") == 3
+    assert [page.count(m) for m in ("请填写级别。", "请填写认定部门。", "请填写认定年度。")] == [1, 1, 1]
     assert 'value="只填了名称的平台"' in page
 
 

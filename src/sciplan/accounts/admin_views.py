@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sciplan.accounts import api_keys as keys
 from sciplan.accounts import user_admin
+from sciplan.accounts.forms import SciplanSetPasswordForm
 from sciplan.accounts.models import ApiKeyScope
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
@@ -198,6 +199,7 @@ class SetPasswordView(PasswordResetConfirmView):
     """The one-time link: Django's own token check; the new password counts as a fresh change."""
 
     template_name = "accounts/set_password.html"
+    form_class = SciplanSetPasswordForm
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sciplan.accounts import services, user_admin
-from sciplan.accounts.forms import LoginForm
+from sciplan.accounts.forms import LoginForm, SciplanPasswordChangeForm
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
 from sciplan.core import authority, clock
@@ -37,6 +37,7 @@ class SciplanLoginView(LoginView):
 
 class SciplanPasswordChangeView(PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = SciplanPasswordChangeForm
     success_url = reverse_lazy("core:home")
 
     def get_context_data(self, **kwargs):

@@ -104,6 +104,7 @@ REGISTER_FIELD_NAMES = {"recommender": "recommender_id"}
     summary="申报单位注册",
     description=(
         "新申报单位注册本单位并创建单位管理员账号。注册后须经所在县市区或园区的推荐单位审核通过，方可提交申报书。"
+        "同一来源地址每小时最多注册10次，与网页注册共用限额（超出返回 429 及 Retry-After）。"
     ),
     response={201: UnitOut, **errors(422)},
 )

@@ -110,7 +110,7 @@ def application_create(request: ApiRequest, payload: ApplicationCreateIn):
     call = Call.objects.public().filter(pk=payload.call_id).first()
     if call is None:
         raise NotFound("没有这个申报批次。")
-    application = services.create_application(call=call, by=request.auth)
+    application = services.create_application(call=call, by=request.auth, ip=client_ip(request))
     return 201, _detail(request.auth, application.pk)
 
 
@@ -337,7 +337,9 @@ def application_history(request: ApiRequest, application_id: Id):
 )
 def member_create(request: ApiRequest, application_id: Id, payload: MemberIn):
     application = queries.get_application_for(request.auth, application_id)
-    result = services.add_member(application, payload.dict(exclude_unset=True), by=request.auth)
+    result = services.add_member(
+        application, payload.dict(exclude_unset=True), by=request.auth, ip=client_ip(request)
+    )
     return 201, {**member_out(result.member, reveal=True), "confirm_token": result.confirm_token}
 
 
@@ -356,7 +358,9 @@ def member_update(request: ApiRequest, application_id: Id, member_id: Id, payloa
     member = queries.get_member_for(request.auth, application, member_id)
     data = payload.dict(exclude_unset=True)
     base_version = data.pop("version")
-    result = services.update_member(member, data, base_version=base_version, by=request.auth)
+    result = services.update_member(
+        member, data, base_version=base_version, by=request.auth, ip=client_ip(request)
+    )
     return {**member_out(result.member, reveal=True), "confirm_token": result.confirm_token}
 
 
@@ -388,7 +392,7 @@ def member_link_reissue(request: ApiRequest, application_id: Id, member_id: Id):
 def member_delete(request: ApiRequest, application_id: Id, member_id: Id):
     application = queries.get_application_for(request.auth, application_id)
     member = queries.get_member_for(request.auth, application, member_id)
-    services.delete_member(member, by=request.auth)
+    services.delete_member(member, by=request.auth, ip=client_ip(request))
     return HttpResponse(status=204)
 
 
@@ -507,6 +511,7 @@ def attachment_upload(
         by=request.auth,
         member_id=member_id,
         platform_id=platform_id,
+        ip=client_ip(request),
     )
     return 201, attachment_out(attachment)
 
@@ -553,5 +558,5 @@ def attachment_delete(request: ApiRequest, application_id: Id, attachment_id: Id
     attachment = _attachment(request.auth, application_id, attachment_id)
     if attachment.removed_at is not None:
         raise NotFound()
-    services.delete_attachment(attachment, by=request.auth)
+    services.delete_attachment(attachment, by=request.auth, ip=client_ip(request))
     return HttpResponse(status=204)

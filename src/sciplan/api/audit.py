@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from sciplan.accounts.roles import AUDIT_VIEWER_ROLES
-from sciplan.api.schemas import errors
+from sciplan.api.schemas import LocalDateTime, errors, local_times
 from sciplan.core import audit
 from sciplan.core.errors import NotAllowed
 from sciplan.core.http import client_ip
@@ -35,23 +35,25 @@ class AuditFilter(Schema):
 
 
 class AuditEventOut(Schema):
-    id: int
-    at: datetime = Field(description="时间（+08:00）")
+    id: int = Field(description="审计记录编号（递增）")
+    at: LocalDateTime = Field(description="时间（+08:00）")
     actor: str = Field(description="操作人登录名；匿名为空")
     ip: str | None = Field(description="来源 IP")
     event_type: str = Field(description="事件类型")
-    object_type: str
-    object_id: str
-    outcome: str = Field(description="ok、refused、failed")
+    object_type: str = Field(description="对象类型，如 applications.application")
+    object_id: str = Field(description="对象编号")
+    outcome: str = Field(
+        description="ok、refused、failed", json_schema_extra={"enum": ["ok", "refused", "failed"]}
+    )
     detail: dict[str, Any] = Field(description="详情（已脱敏）")
     hash: str = Field(description="本条记录的哈希（链式）")
 
 
 class AuditPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[AuditEventOut]
+    count: int = Field(description="符合条件的总条数")
+    page: int = Field(description="页码")
+    page_size: int = Field(description="每页条数")
+    items: list[AuditEventOut] = Field(description="本页的审计记录，最新在前")
 
 
 @router.get(
@@ -96,7 +98,7 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilter]):
                 "object_type": e.object_type,
                 "object_id": e.object_id,
                 "outcome": e.outcome,
-                "detail": e.detail,
+                "detail": local_times(e.detail),
                 "hash": e.hash,
             }
             for e in rows

@@ -139,7 +139,7 @@ class AttachmentSpecIn(Schema):
 
 
 class CallSetupIn(Schema):
-    """Every field may be left out: on create the defaults of a new call apply, on update it stays."""
+    """每个字段都可不填：新建时取新批次的默认值，修改时保持原值。"""
 
     title: str | None = Field(None, max_length=200, description="通知标题")
     year: SmallInt | None = Field(None, description="年度")
@@ -187,18 +187,18 @@ class RubricItemOut(RubricItem):
 
 
 class AttachmentSpecOut(Schema):
-    kind: str
-    name: str
-    types: list[str]
-    max_mb: int
-    required: bool
+    kind: str = Field(description="附件类型代码")
+    name: str = Field(description="附件名称")
+    types: list[str] = Field(description="接受的格式（按内容识别）：pdf、jpeg、png、docx、xlsx")
+    max_mb: int = Field(description="单个文件大小上限（MB）")
+    required: bool = Field(description="是否为必传附件")
 
 
 class CallSetupOut(CallDetailOut):
     state: str = Field(description="draft 草稿，published 已发布，closed 已结束，archived 已归档")
     correction_deadline: LocalDateTime | None = Field(description="形式审查补正截止")
-    panel_min_size: int
-    panel_default_size: int
+    panel_min_size: int = Field(description="每组评审专家的最少人数")
+    panel_default_size: int = Field(description="每组评审专家的默认人数")
     attachment_specs: list[AttachmentSpecOut] = Field(description="附件要求")
     # A list of a subtype (each item with its description): list is invariant for mypy.
     rubric: list[RubricItemOut] = Field(description="评分指标（含说明）")  # type: ignore[assignment]

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Path, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from sciplan.api.schemas import errors
 from sciplan.calls import dictionaries
@@ -35,57 +35,62 @@ class DictionaryKind(StrEnum):
 
 
 class IndustryEntry(Schema):
-    id: int
-    code: str
-    group: str
-    group_label: str
-    name: str
-    pending_confirmation: bool
-    order: int
-    active: bool
+    id: int = Field(description="产业编号")
+    code: str = Field(description="产业编码")
+    group: str = Field(
+        description="产业类别：1 主导产业、3 优势产业、X 新兴产业",
+        json_schema_extra={"enum": ["1", "3", "X"]},
+    )
+    group_label: str = Field(description="产业类别的中文名称")
+    name: str = Field(description="产业名称")
+    pending_confirmation: bool = Field(description="目录调整待确认（尚未生效）")
+    order: int = Field(description="排序")
+    active: bool = Field(description="是否启用；停用的不再出现在新批次中，已有记录保留")
 
 
 class RecommenderEntry(Schema):
-    id: int
-    code: str
-    name: str
-    kind: str
-    kind_label: str
-    region_code: str
-    needs_finance_cosign: bool
-    order: int
-    active: bool
+    id: int = Field(description="推荐单位编号")
+    code: str = Field(description="行政区划代码或园区编码")
+    name: str = Field(description="推荐单位名称")
+    kind: str = Field(description="county 县市区，park 园区", json_schema_extra={"enum": ["county", "park"]})
+    kind_label: str = Field(description="类型的中文名称")
+    region_code: str = Field(description="所在行政区划代码")
+    needs_finance_cosign: bool = Field(description="推荐须财政部门联合确认")
+    order: int = Field(description="排序")
+    active: bool = Field(description="是否启用")
 
 
 class ExpertField(Schema):
-    code: str
-    name: str
-    industry_id: int
-    active: bool
+    code: str = Field(description="专家领域代码（即产业编码）")
+    name: str = Field(description="专家领域名称")
+    industry_id: int = Field(description="对应的产业编号")
+    active: bool = Field(description="是否启用")
 
 
 class CalendarYear(Schema):
-    year: int
-    status: str
-    status_label: str
-    holidays: list[date]
-    workdays: list[date]
-    source: str
-    confirmed_at: datetime | None
-    confirmed_by: str
+    year: int = Field(description="年度")
+    status: str = Field(
+        description="工作日历状态代码", json_schema_extra={"enum": ["missing", "draft", "confirmed"]}
+    )
+    status_label: str = Field(description="工作日历状态")
+    holidays: list[date] = Field(description="法定节假日（放假的日期）")
+    workdays: list[date] = Field(description="调休上班的周末日期")
+    source: str = Field(description="依据（如国务院办公厅通知文号）")
+    confirmed_at: datetime | None = Field(description="确认时间")
+    confirmed_by: str = Field(description="确认人")
 
 
 class DictionariesOut(Schema):
-    industries: list[IndustryEntry] | None = None
-    recommenders: list[RecommenderEntry] | None = None
-    expert_fields: list[ExpertField] | None = None
-    calendar_years: list[CalendarYear] | None = None
+    industries: list[IndustryEntry] | None = Field(None, description="1+3+X 产业目录（kind=industries 时）")
+    recommenders: list[RecommenderEntry] | None = Field(None, description="推荐单位（kind=recommenders 时）")
+    expert_fields: list[ExpertField] | None = Field(None, description="专家领域（kind=expert_fields 时）")
+    calendar_years: list[CalendarYear] | None = Field(None, description="工作日历（kind=calendar_years 时）")
 
 
 class CalendarYearIn(Schema):
-    holidays: list[date]
-    workdays: list[date] = []
-    source: str = ""
+    holidays: list[date] = Field(description="法定节假日（放假的日期），须属于该年度")
+    workdays: list[date] = Field([], description="调休上班的周末日期，须属于该年度")
+    source: str = Field("", description="依据（如国务院办公厅通知文号）", max_length=200)
 
 
 def _industries() -> list[dict]:

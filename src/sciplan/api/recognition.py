@@ -12,7 +12,9 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from sciplan.api.schemas import errors
 from sciplan.applications.permissions import visible
+from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call
 from sciplan.core import clock
 from sciplan.core.errors import NotFound
@@ -25,117 +27,149 @@ router = Router(tags=["认定与公示"])
 
 
 class ProposalIn(Schema):
-    application_ids: list[int]
-    meeting_date: date
-    attendees: str
-    minutes: str
+    application_ids: list[int] = Field(description="列入拟认定名单的申报书编号")
+    meeting_date: date = Field(description="决策会议日期")
+    attendees: str = Field(description="参会人员", max_length=1000)
+    minutes: str = Field(description="会议纪要", max_length=5000)
 
 
 class ProposalOut(Schema):
-    id: int
-    call_id: int
-    meeting_date: date
-    application_ids: list[int]
+    id: int = Field(description="拟认定记录编号")
+    call_id: int = Field(description="申报批次编号")
+    meeting_date: date = Field(description="决策会议日期")
+    application_ids: list[int] = Field(description="列入拟认定名单的申报书编号")
 
 
 class NoticeIn(Schema):
-    starts_on: date
-    working_days: int | None = None
-    end_time: str | None = None
-    body: str = ""
+    starts_on: date = Field(description="公示开始日期")
+    working_days: int | None = Field(None, description="公示期（工作日）；不填取批次设置", ge=1, le=60)
+    end_time: str | None = Field(
+        None, description="公示截止的时刻（HH:MM），默认 18:00", pattern=r"^\d{2}:\d{2}$"
+    )
+    body: str = Field("", description="公示说明", max_length=3000)
 
 
 class NoticeEntryOut(Schema):
-    application_id: int
-    consortium_name: str
-    lead_unit: str
-    industry: str | None
-    direction: str
-    member_units: list[str]
-    grade: str | None = None
+    application_id: int = Field(description="申报书编号")
+    consortium_name: str = Field(description="联合体名称")
+    lead_unit: str = Field(description="牵头单位")
+    industry: str | None = Field(description="所属产业")
+    direction: str = Field(description="方向/领域")
+    member_units: list[str] = Field(description="成员单位名称")
+    grade: str | None = Field(
+        None,
+        description="年度考核等次（考核结果公示时）：excellent 优秀、pass 合格、fail 不合格",
+        json_schema_extra={"enum": ["excellent", "pass", "fail"]},
+    )
 
 
 class NoticeOut(Schema):
-    id: int
-    kind: str
-    title: str
-    year: int
-    starts_on: date
-    working_days: int
-    ends_at: datetime
-    entries: list[NoticeEntryOut] = []
+    id: int = Field(description="公示编号（提出异议时使用）")
+    kind: str = Field(
+        description="公示类型：recognition 拟认定名单公示、assessment 年度考核结果公示",
+        json_schema_extra={"enum": ["recognition", "assessment"]},
+    )
+    title: str = Field(description="标题")
+    year: int = Field(description="年度")
+    starts_on: date = Field(description="公示开始日期")
+    working_days: int = Field(description="公示期（工作日）")
+    ends_at: datetime = Field(description="公示截止时间（此刻起不再受理异议）")
+    entries: list[NoticeEntryOut] = Field([], description="公示的联合体")
 
 
 class ObjectionIn(Schema):
-    application_id: int
-    objector_kind: str
-    objector_name: str = ""
-    objector_mobile: str = ""
-    unit_name: str = ""
-    unit_uscc: str = ""
-    contact_name: str = ""
-    content: str
+    application_id: int = Field(description="被提出异议的申报书编号（见公示的 entries）")
+    objector_kind: str = Field(
+        description="person 个人（实名），unit 单位", json_schema_extra={"enum": ["person", "unit"]}
+    )
+    objector_name: str = Field("", description="个人姓名（个人异议必填）", max_length=50)
+    objector_mobile: str = Field(
+        "", description="手机号码（个人异议必填，单位异议填联系人手机）", max_length=20
+    )
+    unit_name: str = Field("", description="单位名称（单位异议必填）", max_length=200)
+    unit_uscc: str = Field("", description="统一社会信用代码（单位异议必填）", max_length=18)
+    contact_name: str = Field("", description="单位联系人", max_length=50)
+    content: str = Field(description="异议内容与理由", max_length=3000)
 
 
 class ObjectionReceipt(Schema):
-    receipt_no: str
-    submitted_at: datetime
+    receipt_no: str = Field(description="异议受理编号")
+    submitted_at: datetime = Field(description="受理时间")
 
 
 class ObjectionResolveIn(Schema):
-    outcome: str
-    investigation: str
+    outcome: str = Field(
+        description="处理结果：upheld 异议成立，not_upheld 异议不成立",
+        json_schema_extra={"enum": ["upheld", "not_upheld"]},
+    )
+    investigation: str = Field(description="调查核实情况", max_length=3000)
 
 
 class ObjectionOut(Schema):
-    id: int
-    receipt_no: str
-    application_id: int
-    outcome: str
-    application_status: str
+    id: int = Field(description="异议编号")
+    receipt_no: str = Field(description="异议受理编号")
+    application_id: int = Field(description="申报书编号")
+    outcome: str = Field(
+        description="处理结果：pending 待处理、upheld 异议成立、not_upheld 异议不成立",
+        json_schema_extra={"enum": ["pending", "upheld", "not_upheld"]},
+    )
+    application_status: str = Field(
+        description="申报书当前状态代码", json_schema_extra={"enum": [s.value for s in Status]}
+    )
 
 
 class RecognitionIn(Schema):
-    doc_number: str
-    recognized_on: date
-    official_name: str = ""
+    doc_number: str = Field(description="认定文号", max_length=60)
+    recognized_on: date = Field(description="认定日期")
+    official_name: str = Field(
+        "", description="联合体正式名称（须唯一）；不填沿用申报时的名称", max_length=100
+    )
 
 
 class RecognizedOut(Schema):
-    id: int
-    official_name: str
-    doc_number: str
-    recognized_on: date
-    year: int
-    industry: str | None
-    direction: str
-    lead_unit: str
-    lead_unit_uscc: str
-    member_units: list[str]
-    status: str
-    revoked_on: date | None
-    revoked_reason: str
+    id: int = Field(description="认定编号")
+    official_name: str = Field(description="联合体正式名称")
+    doc_number: str = Field(description="认定文号")
+    recognized_on: date = Field(description="认定日期")
+    year: int = Field(description="认定年度")
+    industry: str | None = Field(description="所属产业")
+    direction: str = Field(description="方向/领域")
+    lead_unit: str = Field(description="牵头单位")
+    lead_unit_uscc: str = Field(description="牵头单位统一社会信用代码")
+    member_units: list[str] = Field(description="成员单位名称")
+    status: str = Field(
+        description="状态：recognized 已认定，revoked 已撤销",
+        json_schema_extra={"enum": ["recognized", "revoked"]},
+    )
+    revoked_on: date | None = Field(description="撤销日期")
+    revoked_reason: str = Field(description="撤销理由")
 
 
 class AssessmentIn(Schema):
-    year: int
-    progress: str
-    results_transferred: str
-    local_share: str
-    mechanism: str
+    year: int = Field(description="考核年度")
+    progress: str = Field(description="关键核心技术攻关任务进展", max_length=5000)
+    results_transferred: str = Field(description="成果转移转化情况", max_length=3000)
+    local_share: str = Field(description="本地配套占比（%），0 至 100，最多两位小数")
+    mechanism: str = Field(description="运行机制情况", max_length=3000)
 
 
 class AssessmentOut(Schema):
-    id: int
-    recognition_id: int
-    year: int
-    grade: str
-    attachment_count: int
+    id: int = Field(description="年度考核编号")
+    recognition_id: int = Field(description="认定编号")
+    year: int = Field(description="考核年度")
+    grade: str = Field(
+        description="考核等次：excellent 优秀、pass 合格、fail 不合格；空字符串为尚未评定",
+        json_schema_extra={"enum": ["", "excellent", "pass", "fail"]},
+    )
+    attachment_count: int = Field(description="附件数")
 
 
 class GradeIn(Schema):
-    grade: str
-    comment: str = ""
+    grade: str = Field(
+        description="考核等次：excellent 优秀、pass 合格、fail 不合格",
+        json_schema_extra={"enum": ["excellent", "pass", "fail"]},
+    )
+    comment: str = Field("", description="考核意见", max_length=2000)
 
 
 def _entry(e) -> dict:
@@ -190,7 +224,11 @@ def _call(pk: int) -> Call:
 
 
 @router.post(
-    "/recognition/calls/{call_id}/proposals", response={201: ProposalOut}, operation_id="proposal_create"
+    "/recognition/calls/{call_id}/proposals",
+    response={201: ProposalOut, **errors(403, 404, 409)},
+    operation_id="proposal_create",
+    summary="拟认定名单",
+    description="市科技局记录决策会议（日期、参会人员、纪要），把选定的评审中申报书列入拟认定名单。其他角色 404；申报书状态不符时返回 409。",
 )
 def proposal_create(request: HttpRequest, call_id: int, payload: ProposalIn):
     """Record the decision meeting and put the selected applications (under review) on the proposed list."""
@@ -214,8 +252,10 @@ def proposal_create(request: HttpRequest, call_id: int, payload: ProposalIn):
 
 @router.post(
     "/recognition/calls/{call_id}/public-notices",
-    response={201: NoticeOut},
+    response={201: NoticeOut, **errors(403, 404, 409)},
     operation_id="public_notice_create",
+    summary="发布公示",
+    description="市科技局发布本批次拟认定名单的公示：起始日期与公示天数（工作日，默认取批次设置），默认截至最后一个工作日 18:00。没有拟认定的联合体时返回 409。",
 )
 def public_notice_create(request: HttpRequest, call_id: int, payload: NoticeIn):
     """Publish the call's proposed list for N working days (default: the call's); ends 18:00 unless set."""
@@ -231,7 +271,14 @@ def public_notice_create(request: HttpRequest, call_id: int, payload: NoticeIn):
     return 201, _notice(queries.notice_with_entries(notice.pk))
 
 
-@router.get("/public-notices", response=list[NoticeOut], auth=None, operation_id="public_notice_list")
+@router.get(
+    "/public-notices",
+    response={200: list[NoticeOut]},
+    auth=None,
+    operation_id="public_notice_list",
+    summary="公示列表",
+    description="已开始的公示及其联合体名单（current=true 只列出仍在公示期内的）。无需登录。",
+)
 def public_notice_list(request: HttpRequest, current: bool = False):
     """Public notices that have started (``current=true``: only those still open), with their consortia."""
     notices = queries.public_notices_with_entries()
@@ -242,9 +289,11 @@ def public_notice_list(request: HttpRequest, current: bool = False):
 
 @router.post(
     "/public-notices/{notice_id}/objections",
-    response={201: ObjectionReceipt},
+    response={201: ObjectionReceipt, **errors(409)},
     auth=None,
     operation_id="objection_create",
+    summary="提出异议",
+    description="在公示期内对公示中的联合体提出异议：个人须实名并留手机号码，单位须填写名称与统一社会信用代码。公示期外返回 409（deadline_passed）。无需登录；按来源地址限制频率。",
 )
 def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn):
     """File an objection with a real name and mobile, or a unit name and USCC; late ones answer 409."""
@@ -255,7 +304,13 @@ def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn)
     return 201, {"receipt_no": objection.receipt_no, "submitted_at": clock.local(objection.submitted_at)}
 
 
-@router.post("/objections/{objection_id}/resolve", response=ObjectionOut, operation_id="objection_resolve")
+@router.post(
+    "/objections/{objection_id}/resolve",
+    response={200: ObjectionOut, **errors(403, 409)},
+    operation_id="objection_resolve",
+    summary="处理异议",
+    description="市科技局记录异议的调查情况与处理结果；异议成立（upheld）时该联合体从拟认定名单中移除。已处理过的异议返回 409。",
+)
 def objection_resolve(request: HttpRequest, objection_id: int, payload: ObjectionResolveIn):
     """Record the investigation and outcome (``upheld`` removes the consortium from the proposal)."""
     if getattr(request.auth, "role", None) != "bureau":
@@ -281,8 +336,10 @@ def objection_resolve(request: HttpRequest, objection_id: int, payload: Objectio
 
 @router.post(
     "/applications/{application_id}/recognition",
-    response={201: RecognizedOut},
+    response={201: RecognizedOut, **errors(403, 409)},
     operation_id="recognition_create",
+    summary="认定联合体",
+    description="市科技局认定一个公示期满且无成立异议的联合体：认定文号、认定日期与唯一的正式名称。状态不符或已认定时返回 409。",
 )
 def recognition_create(request: HttpRequest, application_id: int, payload: RecognitionIn):
     """Recognise a consortium whose public notice has ended: 文号, date, unique official name."""
@@ -300,7 +357,14 @@ def recognition_create(request: HttpRequest, application_id: int, payload: Recog
     return 201, _recognized(queries.recognized().get(pk=recognition.pk))
 
 
-@router.get("/recognized", response=list[RecognizedOut], auth=None, operation_id="recognized_list")
+@router.get(
+    "/recognized",
+    response={200: list[RecognizedOut]},
+    auth=None,
+    operation_id="recognized_list",
+    summary="已认定名录",
+    description="已认定创新联合体的公开名录，可按年度与产业筛选；已撤销的注明撤销日期与原因。无需登录。",
+)
 def recognized_list(request: HttpRequest, year: int | None = None, industry_id: int | None = None):
     """The public register of recognised consortia; revoked ones carry their date and reason."""
     return [_recognized(r) for r in queries.recognized(year=year, industry=industry_id)]
@@ -308,8 +372,10 @@ def recognized_list(request: HttpRequest, year: int | None = None, industry_id: 
 
 @router.post(
     "/recognized/{recognition_id}/assessments",
-    response={201: AssessmentOut},
+    response={201: AssessmentOut, **errors(403, 409)},
     operation_id="assessment_submit",
+    summary="提交年度考核材料",
+    description="已认定联合体的牵头单位提交年度自评（multipart）：进展、运行机制、成果转化、本地配套占比及附件（按内容识别）。同一年度已提交或认定已撤销时返回 409。",
 )
 def assessment_submit(
     request: HttpRequest,
@@ -333,7 +399,13 @@ def assessment_submit(
     return 201, _assessment(assessment)
 
 
-@router.post("/assessments/{assessment_id}/grade", response=AssessmentOut, operation_id="assessment_grade")
+@router.post(
+    "/assessments/{assessment_id}/grade",
+    response={200: AssessmentOut, **errors(403, 409)},
+    operation_id="assessment_grade",
+    summary="评定年度考核",
+    description="市科技局或评审专家评定一份年度自评：excellent（优秀）、pass（合格）或 fail（不合格），可附评语。结果已公示后不能修改（409）。",
+)
 def assessment_grade(request: HttpRequest, assessment_id: int, payload: GradeIn):
     """Grade a self-assessment: ``excellent`` (优秀), ``pass`` (合格) or ``fail`` (不合格)."""
     if getattr(request.auth, "role", None) not in ("bureau", "expert"):

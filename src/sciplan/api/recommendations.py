@@ -30,16 +30,16 @@ router = Router(tags=["推荐"])
 
 
 class LetterOut(Schema):
-    id: int
-    call_id: int
-    recommender_id: int
-    recommender_name: str
-    file_name: str
+    id: int = Field(description="推荐函编号")
+    call_id: int = Field(description="申报批次编号")
+    recommender_id: int = Field(description="推荐单位编号")
+    recommender_name: str = Field(description="推荐单位名称")
+    file_name: str = Field(description="文件名（已清理，扩展名与识别出的格式一致）")
     content_kind: str = Field(description="按内容识别的格式：pdf、jpeg、png")
-    size: int
-    sha256: str
-    uploaded_at: datetime
-    uploaded_by: str
+    size: int = Field(description="字节数")
+    sha256: str = Field(description="上传时记录的 SHA-256")
+    uploaded_at: datetime = Field(description="上传时间")
+    uploaded_by: str = Field(description="上传人")
 
 
 def _call(user, call_id: int) -> Call:
@@ -105,7 +105,7 @@ def summary_table_download(request: HttpRequest, call_id: int, query: Query[Summ
 
 
 class ExtensionIn(Schema):
-    call_id: int
+    call_id: int = Field(description="申报批次编号")
     stage: Literal["apply", "recommend"] = Field(
         description="apply：某申报单位的网上申报；recommend：某推荐单位的推荐"
     )
@@ -116,14 +116,16 @@ class ExtensionIn(Schema):
 
 
 class ExtensionOut(Schema):
-    id: int
-    call_id: int
-    stage: str
-    unit_id: int | None
-    recommender_id: int | None
-    until: datetime
-    reason: str
-    granted_at: datetime
+    id: int = Field(description="延期记录编号")
+    call_id: int = Field(description="申报批次编号")
+    stage: str = Field(
+        description="apply 网上申报，recommend 推荐", json_schema_extra={"enum": ["apply", "recommend"]}
+    )
+    unit_id: int | None = Field(description="获准延期的申报单位编号（apply）")
+    recommender_id: int | None = Field(description="获准延期的推荐单位编号（recommend）")
+    until: datetime = Field(description="延期至")
+    reason: str = Field(description="延期理由")
+    granted_at: datetime = Field(description="批准时间")
 
 
 @router.post(
@@ -183,10 +185,13 @@ class CreditChecksIn(Schema):
 
 
 class CreditCheckOut(Schema):
-    source: str
-    has_bad_record: bool
-    checked_on: date
-    note: str
+    source: str = Field(
+        description="查询渠道：creditchina 信用中国、zxgk 中国执行信息公开网、gsxt 国家企业信用信息公示系统",
+        json_schema_extra={"enum": ["creditchina", "zxgk", "gsxt"]},
+    )
+    has_bad_record: bool = Field(description="是否查到不良记录")
+    checked_on: date = Field(description="查询日期")
+    note: str = Field(description="备注")
 
 
 @router.put(
@@ -217,8 +222,8 @@ class RankIn(Schema):
 
 
 class RankOut(Schema):
-    application_id: int
-    rank: int
+    application_id: int = Field(description="申报书编号")
+    rank: int = Field(description="推荐排序（1 为第一）")
 
 
 @router.put(

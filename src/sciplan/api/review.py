@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 
 from sciplan.api.schemas import Id, errors
 from sciplan.applications.queries import get_application_for
+from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call, Recommender
 from sciplan.core import audit
 from sciplan.core.http import client_ip
@@ -34,22 +35,25 @@ def _user(request: HttpRequest):
 
 class PaperReceiptIn(Schema):
     received_on: date = Field(description="接收日期")
-    copies: int = Field(description="份数")
-    received_by: str = Field(description="接收人")
-    note: str = ""
+    copies: int = Field(description="份数", ge=1, le=99)
+    received_by: str = Field(description="接收人", max_length=50)
+    note: str = Field("", description="备注", max_length=300)
 
 
 class PaperReceiptOut(Schema):
-    id: int
-    application_id: int
-    received_on: date
-    copies: int
-    received_by: str
+    id: int = Field(description="纸质材料接收记录编号")
+    application_id: int = Field(description="申报书编号")
+    received_on: date = Field(description="接收日期")
+    copies: int = Field(description="份数")
+    received_by: str = Field(description="接收人")
     intake_missing: list[str] = Field(description="通过受理还缺少的材料")
 
 
 class FormalReviewIn(Schema):
-    outcome: str = Field(description="pass（通过）、fail（不通过）或 return（退回补正）")
+    outcome: str = Field(
+        description="pass（通过）、fail（不通过）或 return（退回补正）",
+        json_schema_extra={"enum": ["pass", "fail", "return"]},
+    )
     checklist: dict[str, bool] = Field(
         default_factory=dict,
         description=(
@@ -57,132 +61,143 @@ class FormalReviewIn(Schema):
             "paper_matches、signed、complete；通过时须全部为 true"
         ),
     )
-    reason: str = ""
+    reason: str = Field("", description="审查意见；不通过或退回补正时必填", max_length=2000)
     deadline: datetime | None = Field(None, description="退回补正时的补正截止时间")
 
 
 class FormalReviewOut(Schema):
-    id: int
-    application_id: int
-    outcome: str
-    status: str = Field(description="申报书的新状态")
-    correction_deadline: datetime | None
+    id: int = Field(description="形式审查记录编号")
+    application_id: int = Field(description="申报书编号")
+    outcome: str = Field(
+        description="审查结论：pass 通过、fail 不通过、return 退回补正",
+        json_schema_extra={"enum": ["pass", "fail", "return"]},
+    )
+    status: str = Field(description="申报书的新状态", json_schema_extra={"enum": [s.value for s in Status]})
+    correction_deadline: datetime | None = Field(description="补正截止时间（退回补正时）")
 
 
 class SiteVisitOut(Schema):
-    id: int
-    application_id: int
-    visit_date: date
-    team: str
-    findings: str
-    conclusion: str
-    files: list[str]
+    id: int = Field(description="现场考察记录编号")
+    application_id: int = Field(description="申报书编号")
+    visit_date: date = Field(description="考察日期")
+    team: str = Field(description="考察组成员")
+    findings: str = Field(description="考察情况")
+    conclusion: str = Field(
+        description="考察结论：confirmed 情况属实、partly 基本属实需整改、not_confirmed 与申报不符",
+        json_schema_extra={"enum": ["confirmed", "partly", "not_confirmed"]},
+    )
+    files: list[str] = Field(description="已保存的附件文件名")
 
 
 class ExpertOut(Schema):
-    id: int
-    name: str
-    organisation: str
-    organisation_uscc: str
-    fields: list[str]
-    title: str
+    id: int = Field(description="专家编号")
+    name: str = Field(description="姓名")
+    organisation: str = Field(description="工作单位")
+    organisation_uscc: str = Field(description="工作单位统一社会信用代码（用于回避判断）")
+    fields: list[str] = Field(description="评审领域（产业编码）")
+    title: str = Field(description="职称/职务")
     phone: str = Field(description="非市科技局用户看到的是脱敏号码")
-    email: str
-    active: bool
+    email: str = Field(description="电子邮箱（非市科技局用户看到的是脱敏地址）")
+    active: bool = Field(description="是否启用；停用的专家不会被抽取")
     can_sign_in: bool = Field(description="有启用的登录账号；没有的专家不会被抽取")
 
 
 class InviteOut(Schema):
-    expert_id: int
+    expert_id: int = Field(description="专家编号")
     user_id: int = Field(description="专家的登录账号")
     username: str = Field(description="登录名（邮件中同样告知专家）")
     created: bool = Field(description="true：新开设账号；false：账号已存在，重新发送了链接")
 
 
 class ExpertIn(Schema):
-    name: str
-    organisation: str
-    organisation_uscc: str = ""
+    name: str = Field(description="姓名", max_length=50)
+    organisation: str = Field(description="工作单位", max_length=200)
+    organisation_uscc: str = Field("", description="工作单位统一社会信用代码（用于回避判断）", max_length=18)
     fields: list[str] = Field(description="产业编码或名称（1+3+X）")
-    title: str = ""
-    phone: str = ""
-    email: str = ""
-    active: bool = True
+    title: str = Field("", description="职称/职务", max_length=50)
+    phone: str = Field("", description="手机号码", max_length=20)
+    email: str = Field("", description="电子邮箱（邀请开设账号时必填）", max_length=254)
+    active: bool = Field(True, description="是否启用")
     user: str | None = Field(None, description="关联的专家账号用户名")
 
 
 class ImportRowOut(Schema):
-    line: int
-    errors: dict[str, str]
+    line: int = Field(description="表格中的行号")
+    errors: dict[str, str] = Field(description="列名 → 中文错误信息")
 
 
 class ImportOut(Schema):
-    imported: int
-    rows: int
-    errors: list[ImportRowOut]
+    imported: int = Field(description="已导入的专家人数")
+    rows: int = Field(description="表格中的数据行数")
+    errors: list[ImportRowOut] = Field(description="有误的行")
     invited: int = Field(0, description="已发送账号邀请的专家人数（invite=true 时）")
     not_invited: list[str] = Field(default_factory=list, description="未发送邀请的专家及原因")
 
 
 class DrawIn(Schema):
     applications: list[int] = Field(description="一份申报书，或同一领域的一组申报书")
-    size: int = Field(description="每组抽取的专家人数")
+    size: int = Field(description="每组抽取的专家人数", ge=1, le=15)
     seed: str | None = Field(None, description="随机种子；不填则由系统生成并记录")
 
 
 class DrawOut(Schema):
-    id: int
-    field: str
-    size: int
-    seed: str
-    snapshot_hash: str
-    result: list[int]
-    applications: list[int]
+    id: int = Field(description="抽取记录编号（panel_verify 使用）")
+    field: str = Field(description="评审领域（产业编码）")
+    size: int = Field(description="抽取人数")
+    seed: str = Field(description="随机种子")
+    snapshot_hash: str = Field(description="专家库快照的 SHA-256")
+    result: list[int] = Field(description="抽中的专家编号，按抽取顺序")
+    applications: list[int] = Field(description="本次抽取覆盖的申报书编号")
 
 
 class PanelVerifyOut(Schema):
-    ok: bool
-    message: str
-    recorded: list[int]
-    recomputed: list[int]
-    snapshot_hash_ok: bool
+    """专家抽取的复核结果。"""
+
+    ok: bool = Field(description="复核一致：重新抽取的结果与记录相同，且快照未被改动")
+    message: str = Field(description="中文复核结论")
+    recorded: list[int] = Field(description="记录的抽取结果（专家编号）")
+    recomputed: list[int] = Field(description="按种子与快照重新抽取的结果（专家编号）")
+    snapshot_hash_ok: bool = Field(description="专家库快照与记录的 SHA-256 一致")
 
 
 class RankRowOut(Schema):
-    application_id: int
-    name: str
-    lead_unit: str
-    recommender: str
-    scores: int
-    panel: int
-    mean: str | None
-    score: str | None
-    trimmed: bool
-    rank: int | None
-    tied: bool
+    application_id: int = Field(description="申报书编号")
+    name: str = Field(description="联合体名称")
+    lead_unit: str = Field(description="牵头单位")
+    recommender: str = Field(description="推荐单位")
+    scores: int = Field(description="已提交的评分份数")
+    panel: int = Field(description="评审组人数")
+    mean: str | None = Field(description="平均分（两位小数的十进制字符串）；评分未齐时为空")
+    score: str | None = Field(description="计入排名的得分（两位小数的十进制字符串）")
+    trimmed: bool = Field(description="是否已去掉一个最高分和一个最低分")
+    rank: int | None = Field(description="名次；并列同名次，其后名次顺延")
+    tied: bool = Field(description="是否与他人并列")
 
 
 class RankingOut(Schema):
-    call_id: int
-    confirmed: bool
-    content_hash: str | None
-    confirmed_at: datetime | None
-    rows: list[RankRowOut]
+    call_id: int = Field(description="申报批次编号")
+    confirmed: bool = Field(description="是否已确认（冻结）")
+    content_hash: str | None = Field(description="确认时记录的内容哈希（SHA-256）")
+    confirmed_at: datetime | None = Field(description="确认时间")
+    rows: list[RankRowOut] = Field(description="排名，按名次")
 
 
 class AssignmentOut(Schema):
-    application_id: int
-    consortium_name: str
-    lead_unit: str
-    members: list[str]
-    status: str
-    declared_at: datetime | None
-    scored: bool
+    application_id: int = Field(description="申报书编号")
+    consortium_name: str = Field(description="联合体名称")
+    lead_unit: str = Field(description="牵头单位")
+    members: list[str] = Field(description="成员单位名称")
+    status: str = Field(
+        description="任务状态：pending 待声明回避情况、active 已声明无利益冲突、recused 已回避",
+        json_schema_extra={"enum": ["pending", "active", "recused"]},
+    )
+    declared_at: datetime | None = Field(description="声明时间")
+    scored: bool = Field(description="是否已提交评分")
 
 
 class DeclareIn(Schema):
     conflict: bool = Field(description="false：声明无利益冲突；true：申请回避")
-    reason: str = ""
+    reason: str = Field("", description="回避原因；申请回避时必填", max_length=300)
 
 
 class ScoreIn(Schema):
@@ -191,10 +206,10 @@ class ScoreIn(Schema):
 
 
 class ScoreOut(Schema):
-    application_id: int
-    total: str
-    values: dict[str, str]
-    submitted_at: datetime
+    application_id: int = Field(description="申报书编号")
+    total: str = Field(description="总分（两位小数的十进制字符串）")
+    values: dict[str, str] = Field(description="指标代码 → 得分（一位小数的十进制字符串）")
+    submitted_at: datetime = Field(description="提交时间")
 
 
 def _expert_out(user, expert: Expert) -> dict:
@@ -217,8 +232,10 @@ def _expert_out(user, expert: Expert) -> dict:
 
 @router.post(
     "/review/applications/{application_id}/paper-receipts",
-    response={201: PaperReceiptOut},
+    response={201: PaperReceiptOut, **errors(404, 409)},
     operation_id="paper_receipt_create",
+    summary="登记纸质材料",
+    description="市科技局登记收到一份申报书的纸质材料：接收日期、份数、接收人。返回通过受理还缺少的材料。仅市科技局可用，其他角色看不到该申报书（404）。",
 )
 def paper_receipt_create(request, application_id: int, payload: PaperReceiptIn):
     """登记收到一份申报书的纸质材料（日期、份数、接收人）。"""
@@ -238,8 +255,10 @@ def paper_receipt_create(request, application_id: int, payload: PaperReceiptIn):
 
 @router.post(
     "/review/applications/{application_id}/formal-review",
-    response={201: FormalReviewOut},
+    response={201: FormalReviewOut, **errors(400, 404, 409)},
     operation_id="formal_review_create",
+    summary="形式审查",
+    description="市科技局对申报书作出形式审查结论：通过、不通过（须填理由，终局）或退回补正（须填理由与补正截止时间）。申报书不在待审查状态时返回 409。",
 )
 def formal_review_create(request, application_id: int, payload: FormalReviewIn):
     """形式审查：通过、不通过（须填理由，终局）或退回补正（须填理由与补正截止时间）。"""
@@ -267,8 +286,10 @@ def formal_review_create(request, application_id: int, payload: FormalReviewIn):
 
 @router.post(
     "/review/applications/{application_id}/site-visits",
-    response={201: SiteVisitOut},
+    response={201: SiteVisitOut, **errors(404, 409)},
     operation_id="site_visit_create",
+    summary="登记现场考察",
+    description="市科技局登记现场考察（multipart）：考察日期、考察组、情况、结论，可附照片与材料（PDF、JPG、PNG、DOCX，按内容识别）。",
 )
 def site_visit_create(
     request,
@@ -306,7 +327,13 @@ def site_visit_create(
     }
 
 
-@router.get("/review/experts", response=list[ExpertOut], operation_id="expert_list")
+@router.get(
+    "/review/experts",
+    response={200: list[ExpertOut], **errors(404)},
+    operation_id="expert_list",
+    summary="专家库",
+    description="市科技局查看专家库，可按领域（产业编码或名称）与是否启用筛选，分页（limit 最多 500）。联系方式完整显示，每次查看记入审计日志。其他角色 404。",
+)
 def expert_list(request, field: str = "", active: bool | None = None, limit: int = 100, offset: int = 0):
     """专家库（联系方式仅对市科技局显示完整信息）。"""
     user = _user(request)
@@ -322,14 +349,26 @@ def expert_list(request, field: str = "", active: bool | None = None, limit: int
     return [_expert_out(user, e) for e in experts]
 
 
-@router.post("/review/experts", response={201: ExpertOut}, operation_id="expert_create")
+@router.post(
+    "/review/experts",
+    response={201: ExpertOut, **errors(404, 409)},
+    operation_id="expert_create",
+    summary="新增专家",
+    description="市科技局在专家库中新增一位专家：姓名、工作单位及其统一社会信用代码（用于回避判断）、领域、职称、联系方式。其他角色 404。",
+)
 def expert_create(request, payload: ExpertIn):
     user = _user(request)
     expert = pool.create_expert(payload.dict(), by=user)
     return 201, _expert_out(user, expert)
 
 
-@router.post("/review/experts/import", response=ImportOut, operation_id="expert_import")
+@router.post(
+    "/review/experts/import",
+    response={200: ImportOut, **errors(404)},
+    operation_id="expert_import",
+    summary="导入专家",
+    description="市科技局从 XLSX 导入专家。任何一行有误则整表不导入并逐行说明，除非 import_valid_rows=true（只导入无误的行）；invite=true 时为填写了电子邮箱的专家开设账号并发送密码设置链接。",
+)
 def expert_import(
     request, file: File[UploadedFile], import_valid_rows: Form[bool] = False, invite: Form[bool] = False
 ):
@@ -369,7 +408,13 @@ def expert_invite(request, expert_id: Id):
     }
 
 
-@router.post("/review/panels", response={201: DrawOut}, operation_id="panel_draw")
+@router.post(
+    "/review/panels",
+    response={201: DrawOut, **errors(404, 409)},
+    operation_id="panel_draw",
+    summary="抽取评审专家",
+    description="市科技局为一份申报书或同一领域的一组申报书随机抽取评审专家，自动排除与牵头单位、成员单位有关联的专家；记录随机种子与专家库快照，可用 panel_verify 复核。申报书未通过形式审查或已抽取时返回 409，可抽取的专家不足时返回 422（pool_too_small）。",
+)
 def panel_draw(request, payload: DrawIn):
     """随机抽取评审专家，自动排除利益冲突；记录随机种子与专家库快照。"""
     user = _user(request)
@@ -397,8 +442,8 @@ class DrawListQuery(Schema):
 class DrawRecordOut(DrawOut):
     is_redraw: bool = Field(description="是否为补抽（回避、声明冲突或无法联系后补足空缺）")
     reason: str = Field(description="补抽原因")
-    drawn_by: str
-    drawn_at: datetime
+    drawn_by: str = Field(description="操作人")
+    drawn_at: datetime = Field(description="抽取时间")
 
 
 @router.get(
@@ -423,7 +468,13 @@ def panel_list(request, query: Query[DrawListQuery]):
     ]
 
 
-@router.get("/review/panels/{draw_id}/verify", response=PanelVerifyOut, operation_id="panel_verify")
+@router.get(
+    "/review/panels/{draw_id}/verify",
+    response={200: PanelVerifyOut, **errors(404)},
+    operation_id="panel_verify",
+    summary="复核专家抽取",
+    description="按记录的随机种子与专家库快照重新抽取一次，核对结果与记录是否一致、快照是否未被改动。仅市科技局可用。",
+)
 def panel_verify(request, draw_id: int):
     """按记录的种子与快照重新抽取，核对结果是否一致。"""
     user = _user(request)
@@ -455,13 +506,25 @@ def _ranking_out(call) -> dict:
     return {"call_id": call.pk, "confirmed": False, "content_hash": None, "confirmed_at": None, "rows": rows}
 
 
-@router.get("/review/calls/{call_id}/ranking", response=RankingOut, operation_id="ranking_get")
+@router.get(
+    "/review/calls/{call_id}/ranking",
+    response={200: RankingOut, **errors(404)},
+    operation_id="ranking_get",
+    summary="评审排名",
+    description="本批次的评审排名：去掉最高分与最低分后取平均分，并列同名次，其后名次顺延；确认后返回冻结的版本及其内容哈希。",
+)
 def ranking_get(request, call_id: int):
     """评审排名（并列同名次，其后名次顺延）；确认后为冻结版本。"""
     return _ranking_out(scoring.get_call_for(_user(request), call_id))
 
 
-@router.post("/review/calls/{call_id}/ranking/confirm", response=RankingOut, operation_id="ranking_confirm")
+@router.post(
+    "/review/calls/{call_id}/ranking/confirm",
+    response={200: RankingOut, **errors(404, 409)},
+    operation_id="ranking_confirm",
+    summary="确认评审排名",
+    description="确认本批次的评审排名：记录内容哈希并冻结，此后评分不能再提交或修改。尚有专家未评分、有申报书未抽取专家或已确认时返回 409。",
+)
 def ranking_confirm(request, call_id: int):
     """确认排名：记录内容哈希并冻结，此后评分不能再修改。"""
     user = _user(request)
@@ -473,7 +536,13 @@ def ranking_confirm(request, call_id: int):
 # --- experts -----------------------------------------------------------------------------------------
 
 
-@router.get("/review/assignments", response=list[AssignmentOut], operation_id="assignment_list")
+@router.get(
+    "/review/assignments",
+    response={200: list[AssignmentOut], **errors(404)},
+    operation_id="assignment_list",
+    summary="我的评审任务",
+    description="评审专家查看分配给本人的评审任务，含牵头单位与成员单位名单，供判断是否需要回避。",
+)
 def assignment_list(request):
     """分配给本人的评审任务（含牵头单位与成员单位，供判断是否需要回避）。"""
     items = list(panels.assignments_for(_user(request)).prefetch_related("application__members"))
@@ -493,8 +562,10 @@ def assignment_list(request):
 
 @router.post(
     "/review/assignments/{application_id}/declaration",
-    response=AssignmentOut,
+    response={200: AssignmentOut, **errors(404, 409)},
     operation_id="conflict_declare",
+    summary="声明利益冲突",
+    description="评审专家对一份申报书声明无利益冲突（之后方可查看申报书与评分），或申请回避（须说明原因，系统自动补抽）。已回避或已评分时返回 409。",
 )
 def conflict_declare(request, application_id: int, payload: DeclareIn):
     """声明无利益冲突（之后方可查看申报书），或申请回避（系统自动补抽）。"""
@@ -518,7 +589,11 @@ def conflict_declare(request, application_id: int, payload: DeclareIn):
 
 
 @router.post(
-    "/review/assignments/{application_id}/score", response={201: ScoreOut}, operation_id="score_submit"
+    "/review/assignments/{application_id}/score",
+    response={201: ScoreOut, **errors(404, 409)},
+    operation_id="score_submit",
+    summary="提交评分",
+    description="评审专家按评分指标逐项打分（0 至满分，最多一位小数）并填写评语；须先声明无利益冲突。排名确认后不能再提交或修改（409）。",
 )
 def score_submit(request, application_id: int, payload: ScoreIn):
     """按评分指标逐项打分并填写评语；排名确认后不能再提交或修改。"""

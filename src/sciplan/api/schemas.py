@@ -6,17 +6,19 @@ string in 万元 with two places; errors are ``{"detail", "code", "errors": {fie
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Path, Schema
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema, create_model
 
 from sciplan.applications import budget
-from sciplan.applications.models import Application
-from sciplan.applications.sections import SECTIONS
+from sciplan.applications.models import Application, AttachmentKind, MemberCategory
+from sciplan.applications.sections import CREDENTIALS, ENTERPRISE_TYPES, SECTIONS
 from sciplan.applications.workflow import Action, Status
 
 
@@ -25,6 +27,33 @@ def _local(value: datetime) -> datetime:
 
 
 LocalDateTime = Annotated[datetime, AfterValidator(_local)]
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def local_iso(value: datetime) -> str:
+    """ISO 8601 in Asia/Shanghai with milliseconds at most: ``2024-08-04T18:00:00.123+08:00``."""
+    text = timezone.localtime(value).isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text
+
+
+def local_times(value: Any) -> Any:
+    """``value`` with every ISO datetime text that carries an offset (``…Z``, ``…+00:00``) given in
+    Asia/Shanghai, at any depth — for stored JSON such as audit details, which a schema cannot type."""
+    if isinstance(value, dict):
+        return {k: local_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [local_times(v) for v in value]
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        try:
+            return local_iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    return value
+
+
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str),
@@ -55,10 +84,51 @@ BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # --- errors -------------------------------------------------------------------------------------------
 
 
+class ErrorCode(StrEnum):
+    """错误代码（code）的全部取值。v1 内只会增加新代码，已有代码的含义不变。"""
+
+    VALIDATION = "validation"  # 422: fields refused, see errors
+    POOL_TOO_SMALL = "pool_too_small"  # 422: too few eligible experts for the draw
+    INVALID = "invalid"  # 400: a rule refuses the request (a send-back without a reason…)
+    BAD_REQUEST = "bad_request"  # 400: the body is not readable JSON
+    BAD_UPLOAD = "bad_upload"  # 400: a multipart body that cannot be parsed
+    TOO_MANY_FILES = "too_many_files"  # 400
+    TOO_MANY_FIELDS = "too_many_fields"  # 400
+    UNAUTHENTICATED = "unauthenticated"  # 401: no token, or an expired or revoked one
+    INVALID_CREDENTIALS = "invalid_credentials"  # 401
+    OTP_REQUIRED = "otp_required"  # 401
+    OTP_INVALID = "otp_invalid"  # 401
+    OTP_SETUP_REQUIRED = "otp_setup_required"  # 401
+    NOT_ALLOWED = "not_allowed"  # 403
+    NOT_FOUND = "not_found"  # 404: absent or outside the caller's scope
+    METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
+    STALE = "stale"  # 409: the version sent is not the current one; see current
+    STATE = "state"  # 409: the object's state does not allow the action
+    CONFLICT = "conflict"  # 409
+    DEADLINE_PASSED = "deadline_passed"  # 409
+    DUPLICATE = "duplicate"  # 409
+    INCOMPLETE = "incomplete"  # 409: work still open (scores, draws) blocks the step
+    PANEL_TOO_SMALL = "panel_too_small"  # 409
+    RANKING_CONFIRMED = "ranking_confirmed"  # 409
+    FILE_TAMPERED = "file_tampered"  # 409: a stored file no longer matches its recorded SHA-256
+    TOO_LARGE = "too_large"  # 413
+    LOCKED = "locked"  # 429: sign-in locked after failures, see Retry-After
+    RATE_LIMITED = "rate_limited"  # 429, see Retry-After
+    UNAVAILABLE = "unavailable"  # 503: busy or the database unreachable, retry after Retry-After
+    ERROR = "error"  # any other refusal of the framework
+
+
 class ErrorOut(Schema):
-    detail: str = Field(description="中文说明，可直接展示给用户")
-    code: str = Field(description="稳定的错误代码，如 validation、not_found、stale、state、unauthenticated")
-    errors: dict[str, str] | None = Field(None, description="字段 → 中文错误信息")
+    """所有错误答复的统一格式。"""
+
+    detail: str = Field(
+        description="中文说明，可直接展示给用户；字段有误时固定为“部分内容填写有误，请按提示修改。”"
+    )
+    code: ErrorCode = Field(description="稳定的错误代码，见枚举；同一代码含义在 v1 内不变")
+    errors: dict[str, str] | None = Field(
+        None,
+        description="字段 → 中文错误信息；键为以点连接的字段路径，finances 的行以年度命名，如 finances.2024.rd_spending",
+    )
 
 
 class ConflictOut(ErrorOut):
@@ -68,7 +138,10 @@ class ConflictOut(ErrorOut):
 
 
 def errors(*codes: int) -> dict[int, type[Schema]]:
-    """The documented error answers of an operation."""
+    """The documented error answers of an operation that its own rules give (403, 409, 400 for a
+    refused rule…). The answers every operation of a kind can give — 401 with a token, 404 with a path
+    id, 400/413/422 with a body or parameters, 429 where a rate limit matches, 503 — are added to the
+    schema by ``api.urls.SciplanAPI``."""
     return {code: (ConflictOut if code == 409 else ErrorOut) for code in codes}
 
 
@@ -83,10 +156,15 @@ class TokenIn(Schema):
 
 
 class UserOut(Schema):
-    id: int
+    id: int = Field(description="用户编号")
     username: str = Field(description="登录名")
     name: str = Field(description="姓名")
-    role: str = Field(description="角色代码：applicant、recommender、finance、bureau、expert、admin")
+    role: str = Field(
+        description="角色代码：applicant、recommender、finance、bureau、expert、admin",
+        json_schema_extra={
+            "enum": ["applicant", "recommender", "finance", "bureau", "expert", "admin", "auditor"]
+        },
+    )
     role_label: str = Field(description="角色名称")
     unit_id: int | None = Field(description="所属单位（申报单位用户）")
     recommender_id: int | None = Field(description="所属推荐单位（推荐单位、财政部门用户）")
@@ -96,13 +174,28 @@ class TokenOut(Schema):
     token: str = Field(description="访问令牌，仅此一次返回；请求时放在 Authorization: Bearer 之后")
     token_type: str = Field("Bearer", description="固定为 Bearer")
     expires_at: LocalDateTime = Field(description="过期时间")
-    user: UserOut
+    user: UserOut = Field(description="令牌所属的用户")
 
 
 class UnitRegisterIn(Schema):
-    unit_name: str = Field(description="单位名称")
+    unit_name: str = Field(description="单位名称", max_length=200)
     uscc: str = Field(description="统一社会信用代码（18位）")
-    kind: str = Field("enterprise", description="单位类型代码，默认 enterprise（企业）")
+    kind: str = Field(
+        "enterprise",
+        description="单位类型代码，默认 enterprise（企业）",
+        json_schema_extra={
+            "enum": [
+                "enterprise",
+                "university",
+                "institute",
+                "new_rd",
+                "team",
+                "service",
+                "government",
+                "other",
+            ]
+        },
+    )
     recommender_id: BodyId = Field(
         description="所在县市区或园区（推荐单位）编号，见 call_get 的 recommenders"
     )
@@ -116,15 +209,18 @@ class UnitRegisterIn(Schema):
 
 
 class RecommenderRef(Schema):
-    id: int
+    id: int = Field(description="推荐单位编号")
     name: str = Field(description="推荐单位名称")
 
 
 class UnitOut(Schema):
-    id: int
+    id: int = Field(description="单位编号")
     name: str = Field(description="单位名称")
     uscc: str = Field(description="统一社会信用代码")
-    status: str = Field(description="审核状态代码：pending、approved、rejected")
+    status: str = Field(
+        description="审核状态代码：pending、approved、rejected",
+        json_schema_extra={"enum": ["pending", "approved", "rejected"]},
+    )
     status_label: str = Field(description="审核状态")
     status_reason: str = Field(description="审核意见")
     recommender: RecommenderRef | None = Field(description="所属推荐单位")
@@ -140,7 +236,7 @@ class UnitDecisionIn(Schema):
 
 
 class CallOut(Schema):
-    id: int
+    id: int = Field(description="申报批次编号")
     title: str = Field(description="通知标题")
     year: int = Field(description="年度")
     program: str = Field(description="计划类别代码")
@@ -149,32 +245,35 @@ class CallOut(Schema):
     closes_at: LocalDateTime = Field(description="网上申报截止时间（服务器时间，截止时刻起不再受理）")
     recommend_deadline: LocalDateTime = Field(description="推荐单位推荐截止时间")
     paper_deadline: date = Field(description="纸质材料报送截止日期")
-    phase: str = Field(description="upcoming 未开始、open 申报中、closed 已截止（按服务器时间）")
+    phase: str = Field(
+        description="upcoming 未开始、open 申报中、closed 已截止（按服务器时间）",
+        json_schema_extra={"enum": ["upcoming", "open", "closed"]},
+    )
 
 
 class IndustryOut(Schema):
-    id: int
-    code: str
-    group: str = Field(description="1、3 或 X")
-    name: str
+    id: int = Field(description="产业编号（填写申报书 industry_id 时使用）")
+    code: str = Field(description="产业编码")
+    group: str = Field(description="1、3 或 X", json_schema_extra={"enum": ["1", "3", "X"]})
+    name: str = Field(description="产业名称")
 
 
 class RecommenderOut(Schema):
-    id: int
+    id: int = Field(description="推荐单位编号（注册时的 recommender_id）")
     code: str = Field(description="行政区划代码或园区编码")
-    name: str
-    kind: str = Field(description="county 县市区，park 园区")
+    name: str = Field(description="推荐单位名称")
+    kind: str = Field(description="county 县市区，park 园区", json_schema_extra={"enum": ["county", "park"]})
     needs_finance_cosign: bool = Field(description="推荐须财政部门联合确认")
 
 
 class LabelledCode(Schema):
-    code: str
-    label: str
+    code: str = Field(description="代码")
+    label: str = Field(description="中文名称")
 
 
 class RubricItem(Schema):
-    code: str
-    label: str
+    code: str = Field(description="评分指标代码（score_submit 的 values、comments 以此为键）")
+    label: str = Field(description="评分指标名称")
     max: int = Field(description="满分")
 
 
@@ -185,7 +284,7 @@ class CallDetailOut(CallOut):
     rd_threshold: Money = Field(description="近三年研发投入合计门槛（万元）")
     rd_years: list[int] = Field(description="研发投入统计的三个年度")
     min_platform_level: int = Field(description="研发平台最低级别：1 市级，2 省级，3 国家级")
-    min_platform_level_label: str
+    min_platform_level_label: str = Field(description="研发平台最低级别的中文名称")
     agreement_min_years: int = Field(description="合作协议最短期限（年）")
     cooperation_min_years: int = Field(description="实质性合作最短时长（年）")
     public_notice_days: int = Field(description="公示期（工作日）")
@@ -199,27 +298,30 @@ class CallDetailOut(CallOut):
 
 
 class CallRef(Schema):
-    id: int
-    title: str
-    year: int
+    id: int = Field(description="申报批次编号")
+    title: str = Field(description="申报批次通知标题")
+    year: int = Field(description="年度")
 
 
 class UnitRef(Schema):
-    id: int
-    name: str
-    uscc: str
+    id: int = Field(description="单位编号")
+    name: str = Field(description="单位名称")
+    uscc: str = Field(description="统一社会信用代码")
 
 
 class IndustryRef(Schema):
-    id: int
-    code: str
-    name: str
-    group: str
+    id: int = Field(description="产业编号")
+    code: str = Field(description="产业编码")
+    name: str = Field(description="产业名称")
+    group: str = Field(
+        description="产业类别：1 主导产业、3 优势产业、X 新兴产业",
+        json_schema_extra={"enum": ["1", "3", "X"]},
+    )
 
 
 class ApplicationSummary(Schema):
-    id: int
-    call: CallRef
+    id: int = Field(description="申报书编号")
+    call: CallRef = Field(description="所属申报批次")
     consortium_name: str = Field(description="联合体名称（城市+方向/领域+创新联合体）")
     lead_unit: UnitRef = Field(description="牵头单位")
     recommender: RecommenderRef = Field(description="推荐单位")
@@ -235,7 +337,7 @@ class ApplicationSummary(Schema):
 
 class ApplicationPage(Schema):
     count: int = Field(description="符合条件的总数")
-    items: list[ApplicationSummary]
+    items: list[ApplicationSummary] = Field(description="本页的申报书")
 
 
 class FinanceYearIO(Schema):
@@ -281,37 +383,41 @@ BudgetYearOut = create_model(
 
 
 class PlatformOut(Schema):
-    id: int
+    id: int = Field(description="研发平台编号")
     name: str = Field(description="平台名称")
     level: int = Field(description="级别：0 县级及以下，1 市级，2 省级，3 国家级")
-    level_label: str
+    level_label: str = Field(description="级别的中文名称")
     authority: str = Field(description="认定部门")
     year: int = Field(description="认定年度")
     version: int = Field(description="修改版本号；修改时回传")
 
 
 class PlatformIn(Schema):
-    name: str = Field(description="平台名称")
+    name: str = Field(description="平台名称", max_length=200)
     level: int = Field(description="级别：0 县级及以下，1 市级，2 省级，3 国家级")
-    authority: str = Field(description="认定部门")
+    authority: str = Field(description="认定部门", max_length=100)
     year: int = Field(description="认定年度")
 
 
 class PlatformPatch(Schema):
     version: int = Field(description="修改所基于的平台版本号")
-    name: str | None = None
-    level: int | None = None
-    authority: str | None = None
-    year: int | None = None
+    name: str | None = Field(None, description="平台名称", max_length=200)
+    level: int | None = Field(None, description="级别：0 县级及以下，1 市级，2 省级，3 国家级")
+    authority: str | None = Field(None, description="认定部门", max_length=100)
+    year: int | None = Field(None, description="认定年度")
+
+
+MEMBER_CATEGORIES: list[Any] = list(MemberCategory.values)
+ATTACHMENT_KINDS: list[Any] = list(AttachmentKind.values)
 
 
 class MemberOut(Schema):
-    id: int
+    id: int = Field(description="成员单位编号")
     order: int = Field(description="排序")
     name: str = Field(description="单位名称")
     uscc: str = Field(description="统一社会信用代码")
-    category: str = Field(description="成员类别代码")
-    category_label: str
+    category: str = Field(description="成员类别代码", json_schema_extra={"enum": MEMBER_CATEGORIES})
+    category_label: str = Field(description="成员类别的中文名称")
     in_yueyang: bool = Field(description="位于本市（发文机关所在城市）内")
     role: str = Field(description="在联合体中的分工")
     agreement_signed_on: date | None = Field(description="合作协议签订日期")
@@ -345,20 +451,27 @@ class MemberFields(Schema):
 
 
 class MemberIn(MemberFields):
-    name: str = Field(description="单位名称")
+    name: str = Field(description="单位名称", max_length=200)
     uscc: str = Field(description="统一社会信用代码")
     category: str = Field(
-        description="成员类别代码：university、institute、new_rd、team、chain_enterprise、transfer、testing、consulting、finance、service"
+        description=(
+            "成员类别代码：university 高等学校、institute 科研院所、new_rd 新型研发机构、team 创新团队、"
+            "chain_enterprise 产业链企业、transfer 技术转移、testing 检验检测、consulting 科技咨询、"
+            "finance 科技金融、service 科技服务"
+        ),
+        json_schema_extra={"enum": MEMBER_CATEGORIES},
     )
-    role: str = Field(description="在联合体中的分工")
+    role: str = Field(description="在联合体中的分工", max_length=500)
 
 
 class MemberPatch(MemberFields):
     version: int = Field(description="修改所基于的成员版本号")
-    name: str | None = None
-    uscc: str | None = None
-    category: str | None = None
-    role: str | None = None
+    name: str | None = Field(None, description="单位名称", max_length=200)
+    uscc: str | None = Field(None, description="统一社会信用代码")
+    category: str | None = Field(
+        None, description="成员类别代码，取值同 member_create", json_schema_extra={"enum": MEMBER_CATEGORIES}
+    )
+    role: str | None = Field(None, description="在联合体中的分工", max_length=500)
 
 
 class MemberConfirmIn(Schema):
@@ -374,16 +487,19 @@ class MemberConfirmOut(Schema):
 
 
 class AttachmentOut(Schema):
-    id: int
-    kind: str = Field(description="附件类型代码")
-    kind_label: str
+    id: int = Field(description="附件编号")
+    kind: str = Field(description="附件类型代码", json_schema_extra={"enum": ATTACHMENT_KINDS})
+    kind_label: str = Field(description="附件类型的中文名称")
     original_name: str = Field(description="上传时的文件名（已清理）")
-    content_kind: str = Field(description="按内容识别的格式：pdf、jpeg、png、docx、xlsx")
+    content_kind: str = Field(
+        description="按内容识别的格式：pdf、jpeg、png、docx、xlsx",
+        json_schema_extra={"enum": ["pdf", "jpeg", "png", "docx", "xlsx"]},
+    )
     size: int = Field(description="字节数")
     sha256: str = Field(description="上传时记录的 SHA-256")
     member_id: int | None = Field(description="对应的成员单位（合作协议）")
     platform_id: int | None = Field(description="对应的研发平台（平台证书）")
-    uploaded_at: LocalDateTime
+    uploaded_at: LocalDateTime = Field(description="上传时间")
     in_submitted_version: bool = Field(description="已被某个提交版本引用（不会被物理删除）")
 
 
@@ -414,21 +530,64 @@ def _out_type(field) -> Any:
     return _text_type(field)
 
 
+def _choices(name: str, model_field) -> tuple[str, ...]:
+    """The allowed codes of a section field, from its model choices or the section's own list."""
+    if model_field.choices:
+        return tuple(str(value) for value, _label in model_field.choices)
+    return {"lead_enterprise_type": ENTERPRISE_TYPES, "lead_credentials": CREDENTIALS}.get(name, ())
+
+
+def _choice_text(model_field, values: tuple[str, ...]) -> str:
+    labels = dict(model_field.choices or ())
+    shown = "、".join(f"{v} {labels[v]}" if v in labels and labels[v] != v else v for v in values)
+    if model_field.get_internal_type() == "JSONField":
+        return f"可多选：{shown}"
+    return f"可选：{shown}；空字符串表示未填写"
+
+
 def _section_fields(*, output: bool) -> dict[str, Any]:
-    """One entry per form field of ``sections.SECTIONS``, described by the model's Chinese label."""
+    """One entry per form field of ``sections.SECTIONS``, described by the model's Chinese label, with
+    the model's limits declared: its choices (or the section's list) as an enum, its ``max_length`` as
+    ``maxLength``, counts as non-negative. Inputs are checked against them; outputs only declare them,
+    so a value stored under older rules is still shown."""
     fields: dict[str, Any] = {}
     for section in SECTIONS:
         for name in section.fields:
             model_field = Application._meta.get_field(name)
             label = f"{getattr(model_field, 'verbose_name', name)}（{section.title}）"
             if name == "industry":
-                fields["industry_id"] = (BodyId | None, Field(None, description=f"{label}，产业编号"))
+                description = f"{label}，产业编号，见 call_get 的 industries"
+                if output:
+                    fields["industry_id"] = (int | None, Field(description=description))
+                else:
+                    fields["industry_id"] = (BodyId | None, Field(None, description=description))
                 continue
             kind = _out_type(model_field) if output else _text_type(model_field)
+            values = _choices(name, model_field)
+            limits: dict[str, Any] = {}
+            if values:
+                label = f"{label}。{_choice_text(model_field, values)}"
+                if kind is str:
+                    member: Any = Literal[("", *values)]  # type: ignore[valid-type]
+                    kind = str if output else member
+                    limits = {"json_schema_extra": {"enum": ["", *values]}} if output else {}
+                else:  # a list of codes
+                    kind = list[str] if output else list[Literal[values]]  # type: ignore[valid-type]
+                    if output:
+                        limits = {"json_schema_extra": {"items": {"type": "string", "enum": list(values)}}}
+            elif kind is str and model_field.max_length:
+                limits = (
+                    {"json_schema_extra": {"maxLength": model_field.max_length}}
+                    if output
+                    else {"max_length": model_field.max_length}
+                )
+            elif kind is int:
+                limits = {"json_schema_extra": {"minimum": 0}} if output else {"ge": 0, "le": 10**9}
             if output:
-                fields[name] = (kind | None if kind in (date, int, Money) else kind, Field(description=label))
+                optional = kind in (date, int, Money)
+                fields[name] = (kind | None if optional else kind, Field(description=label, **limits))
             else:
-                fields[name] = (kind | None, Field(None, description=label))
+                fields[name] = (kind | None, Field(None, description=label, **limits))
     return fields
 
 
@@ -484,7 +643,7 @@ class RuleOut(Schema):
 class EligibilityOut(Schema):
     eligible: bool = Field(description="所有硬性条件均满足，可以提交")
     checked_at: LocalDateTime = Field(description="检查时间（服务器时间）")
-    rules: list[RuleOut]
+    rules: list[RuleOut] = Field(description="逐条规则的检查结果")
 
 
 class TransitionIn(Schema):
@@ -502,20 +661,29 @@ class TransitionIn(Schema):
 
 
 class TransitionOut(Schema):
-    application: ApplicationSummary
+    application: ApplicationSummary = Field(description="操作后的申报书")
     version: VersionOut | None = Field(description="提交类操作返回本次（或已有的）提交版本与回执编号")
 
 
 class EventOut(Schema):
-    action: str = Field(description="操作代码")
-    action_label: str
-    from_status: str
-    from_status_label: str
-    to_status: str
-    to_status_label: str
+    action: str = Field(description="操作代码", json_schema_extra={"enum": [a.value for a in Action]})
+    action_label: str = Field(description="操作的中文名称")
+    from_status: str = Field(
+        description="操作前的状态代码", json_schema_extra={"enum": [s.value for s in Status]}
+    )
+    from_status_label: str = Field(description="操作前的状态")
+    to_status: str = Field(
+        description="操作后的状态代码", json_schema_extra={"enum": [s.value for s in Status]}
+    )
+    to_status_label: str = Field(description="操作后的状态")
     actor_name: str = Field(description="操作人")
-    actor_role: str = Field(description="操作人角色代码")
-    at: LocalDateTime
+    actor_role: str = Field(
+        description="操作人角色代码",
+        json_schema_extra={
+            "enum": ["applicant", "recommender", "finance", "bureau", "expert", "admin", "auditor", ""]
+        },
+    )
+    at: LocalDateTime = Field(description="操作时间（服务器时间）")
     reason: str = Field(description="意见或理由")
     version_number: int | None = Field(description="对应的提交版本号")
     receipt_no: str | None = Field(description="对应的回执编号")

@@ -36,7 +36,7 @@ class UserFilter(Schema):
 
 
 class AdminUserOut(Schema):
-    id: int
+    id: int = Field(description="用户编号")
     username: str = Field(description="登录名")
     name: str = Field(description="姓名")
     role: str = Field(description="角色代码")
@@ -55,7 +55,7 @@ class AdminUserOut(Schema):
 
 class UserPage(Schema):
     count: int = Field(description="符合条件的总数")
-    items: list[AdminUserOut]
+    items: list[AdminUserOut] = Field(description="本页的账号")
 
 
 class UserCreateIn(Schema):
@@ -78,10 +78,10 @@ class UserCreateIn(Schema):
 
 class UserUpdateIn(Schema):
     role: str | None = Field(None, description="新角色；不能修改自己的角色")
-    name: str | None = Field(None, max_length=50)
-    email: str | None = Field(None, max_length=254)
-    mobile: str | None = Field(None, max_length=20)
-    post: str | None = Field(None, max_length=50)
+    name: str | None = Field(None, max_length=50, description="姓名")
+    email: str | None = Field(None, max_length=254, description="电子邮箱")
+    mobile: str | None = Field(None, max_length=20, description="手机号码")
+    post: str | None = Field(None, max_length=50, description="职务")
     recommender_id: BodyId | None = Field(None, description="推荐单位、财政部门账号所属的推荐单位")
     active: bool | None = Field(None, description="false 停用、true 启用（不能停用自己）")
 

@@ -38,6 +38,7 @@ from sciplan.calls.deadlines import ensure_open
 from sciplan.calls.models import Call, Stage
 from sciplan.core import audit, clock, filetypes, storage
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from sciplan.core.fieldchecks import clean_field
 
 MOBILE_FIELDS = {"contact_mobile", "liaison_mobile"}
 FINANCE_KEY = re.compile(r"^(revenue|rd)_(\d{4})$")
@@ -56,7 +57,7 @@ def _ensure_editable(application: Application, user) -> None:
 
 
 @transaction.atomic
-def create_application(*, call: Call, by) -> Application:
+def create_application(*, call: Call, by, ip: str | None = None) -> Application:
     """A new draft for the user's unit in ``call``; one non-final application per unit and call."""
     if by.role != Role.APPLICANT or not by.unit_id:
         raise NotAllowed("只有申报单位用户可以创建申报书。")
@@ -79,7 +80,7 @@ def create_application(*, call: Call, by) -> Application:
         contact_email=by.email,
     )
     FinanceYear.objects.bulk_create([FinanceYear(application=application, year=y) for y in call.rd_years])
-    audit.record("application.create", actor=by, obj=application)
+    audit.record("application.create", actor=by, obj=application, ip=ip)
     return application
 
 
@@ -290,7 +291,7 @@ def _clean_member(data: dict[str, Any], *, partial: bool, instance: Member | Non
     for name in MEMBER_FIELDS:
         if name not in data:
             if not partial and name in {"name", "uscc", "category", "role"}:
-                errors[name] = "此项为必填项。"
+                errors[name] = f"请填写{Member._meta.get_field(name).verbose_name}。"
             continue
         raw = data[name]
         field = Member._meta.get_field(name)
@@ -305,14 +306,14 @@ def _clean_member(data: dict[str, Any], *, partial: bool, instance: Member | Non
                 cleaned[name] = raw in (True, "true", "1", "on", 1)
             elif raw in ("", None):
                 if name in {"name", "category", "role"}:
-                    raise ValidationError("此项为必填项。")
+                    raise ValidationError(f"请填写{field.verbose_name}。")
                 cleaned[name] = (
                     "" if field.get_internal_type() in {"CharField", "TextField", "EmailField"} else None
                 )
             else:
                 if field.max_length and isinstance(raw, str) and len(raw) > field.max_length:
                     raise ValidationError(f"不能超过{field.max_length}字，当前{len(raw)}字。")
-                cleaned[name] = field.clean(raw, instance)
+                cleaned[name] = clean_field(field, raw, instance)
         except ValidationError as exc:
             errors[name] = "；".join(exc.messages)
     years = cleaned.get("agreement_years")
@@ -333,7 +334,7 @@ class MemberResult:
 
 
 @transaction.atomic
-def add_member(application: Application, data: dict[str, Any], *, by) -> MemberResult:
+def add_member(application: Application, data: dict[str, Any], *, by, ip: str | None = None) -> MemberResult:
     locked = Application.objects.select_for_update().get(pk=application.pk)
     _ensure_editable(locked, by)
     cleaned, errors = _clean_member(data, partial=False, instance=None)
@@ -347,12 +348,14 @@ def add_member(application: Application, data: dict[str, Any], *, by) -> MemberR
     order = locked.members.count() + 1
     member = Member.objects.create(application=locked, order=order, confirm_token_hash=token_hash, **cleaned)
     _bump(locked)
-    audit.record("member.create", actor=by, obj=member, detail={"application": locked.pk})
+    audit.record("member.create", actor=by, obj=member, ip=ip, detail={"application": locked.pk})
     return MemberResult(member, token)
 
 
 @transaction.atomic
-def update_member(member: Member, data: dict[str, Any], *, base_version: int, by) -> MemberResult:
+def update_member(
+    member: Member, data: dict[str, Any], *, base_version: int, by, ip: str | None = None
+) -> MemberResult:
     locked = Member.objects.select_for_update().select_related("application__lead_unit").get(pk=member.pk)
     _ensure_editable(locked.application, by)
     if locked.version != base_version:
@@ -386,26 +389,33 @@ def update_member(member: Member, data: dict[str, Any], *, base_version: int, by
         locked.version += 1
         locked.save()
         _bump(locked.application)
+        audit.record(
+            "member.update",
+            actor=by,
+            obj=locked,
+            ip=ip,
+            detail={"application": locked.application_id, "fields": sorted(changed)},
+        )
     return MemberResult(locked, token)
 
 
 @transaction.atomic
-def reissue_member_link(member: Member, *, by) -> str:
+def reissue_member_link(member: Member, *, by, ip: str | None = None) -> str:
     locked = Member.objects.select_for_update().select_related("application").get(pk=member.pk)
     _ensure_editable(locked.application, by)
     token, locked.confirm_token_hash = _new_token()
     locked.save(update_fields=["confirm_token_hash"])
-    audit.record("member.link_reissued", actor=by, obj=locked)
+    audit.record("member.link_reissued", actor=by, obj=locked, ip=ip)
     return token
 
 
 @transaction.atomic
-def delete_member(member: Member, *, by) -> None:
+def delete_member(member: Member, *, by, ip: str | None = None) -> None:
     locked = Member.objects.select_for_update().select_related("application").get(pk=member.pk)
     _ensure_editable(locked.application, by)
     for attachment in locked.attachments.all():
         _remove_attachment(attachment)
-    audit.record("member.delete", actor=by, obj=locked, detail={"name": locked.name})
+    audit.record("member.delete", actor=by, obj=locked, ip=ip, detail={"name": locked.name})
     locked.delete()
     _bump(locked.application)
 
@@ -456,8 +466,8 @@ def _clean_platform(data: dict[str, Any], instance: RdPlatform | None) -> dict[s
         raw = data.get(name)
         try:
             if raw in ("", None):
-                raise ValidationError("此项为必填项。")
-            cleaned[name] = field.clean(raw.strip() if isinstance(raw, str) else raw, instance)
+                raise ValidationError(f"请填写{field.verbose_name}。")
+            cleaned[name] = clean_field(field, raw.strip() if isinstance(raw, str) else raw, instance)
         except ValidationError as exc:
             errors[name] = "；".join(exc.messages)
     year = cleaned.get("year")
@@ -528,6 +538,7 @@ def upload_attachment(
     by,
     member_id: int | None = None,
     platform_id: int | None = None,
+    ip: str | None = None,
 ) -> Attachment:
     """Check the file by its content, store it under a generated key, record its SHA-256.
 
@@ -549,10 +560,12 @@ def upload_attachment(
     try:
         detected = filetypes.sniff(fileobj, accept=allowed)
     except filetypes.FileTypeError as exc:
-        _refuse_file(application, by=by, kind=kind, filename=filename, message=str(exc))
+        _refuse_file(application, by=by, ip=ip, kind=kind, filename=filename, message=str(exc))
     if detected not in allowed:
         message = f"“{AttachmentKind(kind).label}”只接受{filetypes.describe(allowed)}文件；所选文件的内容不是这些格式。"
-        _refuse_file(application, by=by, kind=kind, filename=filename, message=message, detected=detected)
+        _refuse_file(
+            application, by=by, ip=ip, kind=kind, filename=filename, message=message, detected=detected
+        )
     with storage.files_with_rows():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         _ensure_editable(locked, by)
@@ -585,18 +598,22 @@ def upload_attachment(
             "attachment.upload",
             actor=by,
             obj=attachment,
+            ip=ip,
             detail={"application": locked.pk, "sha256": stored["sha256"]},
         )
         _bump(locked)
     return attachment
 
 
-def _refuse_file(application, *, by, kind: str, filename: str, message: str, detected=None) -> NoReturn:
+def _refuse_file(
+    application, *, by, ip: str | None, kind: str, filename: str, message: str, detected=None
+) -> NoReturn:
     """A file refused by its content is audited with the name it was offered as (STANDARDS D18, E22)."""
     audit.record(
         "attachment.refused",
         actor=by,
         obj=application,
+        ip=ip,
         outcome="refused",
         detail={
             "name": storage.clean_filename(filename),
@@ -621,10 +638,10 @@ def _remove_attachment(attachment: Attachment) -> None:
 
 
 @transaction.atomic
-def delete_attachment(attachment: Attachment, *, by) -> None:
+def delete_attachment(attachment: Attachment, *, by, ip: str | None = None) -> None:
     locked = Attachment.objects.select_for_update().select_related("application").get(pk=attachment.pk)
     _ensure_editable(locked.application, by)
-    audit.record("attachment.delete", actor=by, obj=locked, detail={"name": locked.original_name})
+    audit.record("attachment.delete", actor=by, obj=locked, ip=ip, detail={"name": locked.original_name})
     _remove_attachment(locked)
     _bump(locked.application)
 

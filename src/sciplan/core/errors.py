@@ -21,6 +21,10 @@ class DomainError(Exception):
             self.code = code
 
 
+# The one top ``detail`` of every API answer whose ``errors`` name fields (docs/api.md).
+VALIDATION_DETAIL = "部分内容填写有误，请按提示修改。"
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "validation"

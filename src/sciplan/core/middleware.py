@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
+from sciplan.core.errors import VALIDATION_DETAIL
+
 logger = logging.getLogger("sciplan.security")
 
 CSP = (
@@ -234,10 +236,10 @@ class RequestInputMiddleware:
             return self._json(
                 422,
                 {
-                    "detail": "请求内容有误。",
+                    "detail": VALIDATION_DETAIL,
                     "code": "validation",
                     "errors": errors,
-                    "message": "请求内容有误。",
+                    "message": VALIDATION_DETAIL,
                 },
             )
         names = "、".join(f"“{badinput.label_for(f)}”" for f in fields)

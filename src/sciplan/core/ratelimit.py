@@ -3,7 +3,8 @@
 Rules live in ``settings.RATE_LIMITS`` as ``(route pattern, methods, limit, window seconds, key)``; the
 route pattern is matched (shell-style) against ``core.http.route_name`` — ``accounts:login`` for a page,
 ``api:auth_token_create`` for an API operation — so endpoints added later are covered by a pattern
-without touching their views. ``key`` is ``ip`` or ``user`` (the signed-in user, else the address).
+without touching their views. Patterns joined by ``|`` share one counter, so one budget covers the
+same act on the page and in the API (``accounts:register|api:unit_register``). ``key`` is ``ip`` or ``user`` (the signed-in user, else the address).
 A limited request gets 429 with ``Retry-After`` (STANDARDS I39, SPEC §14). A failure of the limiter
 itself refuses the request (fail closed, STANDARDS B12).
 
@@ -49,7 +50,7 @@ def rules() -> list[Rule]:
 
 def matching_rule(name: str, method: str) -> Rule | None:
     for rule in rules():
-        if method in rule.methods and fnmatchcase(name, rule.pattern):
+        if method in rule.methods and any(fnmatchcase(name, p) for p in rule.pattern.split("|")):
             return rule
     return None
 

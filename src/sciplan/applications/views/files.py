@@ -87,6 +87,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
             member_id=member_id,
             platform_id=platform_id,
+            ip=client_ip(request),
         )
     except ValueError:
         raise Http404 from None
@@ -109,7 +110,7 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
     except Attachment.DoesNotExist:
         raise Http404 from None
     try:
-        services.delete_attachment(attachment, by=request.user)
+        services.delete_attachment(attachment, by=request.user, ip=client_ip(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

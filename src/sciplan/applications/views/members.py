@@ -74,7 +74,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
         return _members_page(request, application)
     data = forms.member_data(request.POST)
     try:
-        result = services.add_member(application, data, by=request.user)
+        result = services.add_member(application, data, by=request.user, ip=client_ip(request))
     except DomainError as exc:
         errors = exc.field_errors or {"name": exc.message}
         messages.error(request, f"{exc.message}（见下方“添加成员单位”）")
@@ -100,7 +100,9 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     data = forms.member_data(request.POST)
     try:
         base = int(request.POST.get("version") or 0)
-        result = services.update_member(member, data, base_version=base, by=request.user)
+        result = services.update_member(
+            member, data, base_version=base, by=request.user, ip=client_ip(request)
+        )
     except ValueError:
         raise Http404 from None
     except DomainError as exc:
@@ -121,7 +123,7 @@ def member_link(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     application = application_for(request, pk)
     member = _member_of(request, application, member_pk)
     try:
-        token = services.reissue_member_link(member, by=request.user)
+        token = services.reissue_member_link(member, by=request.user, ip=client_ip(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -136,7 +138,7 @@ def member_delete(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     application = application_for(request, pk)
     member = _member_of(request, application, member_pk)
     try:
-        services.delete_member(member, by=request.user)
+        services.delete_member(member, by=request.user, ip=client_ip(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -19,6 +19,7 @@ from sciplan.calls.deadlines import deadline_for
 from sciplan.calls.models import Call, Stage
 from sciplan.core import clock
 from sciplan.core.errors import DomainError
+from sciplan.core.http import client_ip
 
 # --- the list and creating ----------------------------------------------------------------------------
 
@@ -40,7 +41,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     try:
         call = Call.objects.public().get(pk=request.POST.get("call"))
-        application = services.create_application(call=call, by=request.user)
+        application = services.create_application(call=call, by=request.user, ip=client_ip(request))
     except (Call.DoesNotExist, ValueError):
         raise Http404 from None
     except DomainError as exc:
