@@ -152,7 +152,7 @@ class UsccOverrideIn(Schema):
 
 
 class UsccOverrideOut(Schema):
-    id: int
+    id: int = Field(description="豁免记录编号")
     uscc: str = Field(description="豁免的代码；此后在注册、成员单位、专家单位中均予接受")
     unit_name: str = Field(description="单位名称")
     reason: str = Field(description="豁免理由")

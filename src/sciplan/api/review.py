@@ -623,7 +623,7 @@ class SummaryTableIn(Schema):
 
 
 class SummaryTableOut(Schema):
-    id: int
+    id: int = Field(description="汇总表接收记录编号")
     call_id: int = Field(description="申报批次")
     recommender_id: int = Field(description="推荐单位")
     received_on: date = Field(description="接收日期")

@@ -100,6 +100,7 @@ class ErrorCode(StrEnum):
     OTP_INVALID = "otp_invalid"  # 401
     OTP_SETUP_REQUIRED = "otp_setup_required"  # 401
     NOT_ALLOWED = "not_allowed"  # 403
+    SCOPE = "scope"  # 403: a read-only API key used for a change
     NOT_FOUND = "not_found"  # 404: absent or outside the caller's scope
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
     STALE = "stale"  # 409: the version sent is not the current one; see current

@@ -72,6 +72,7 @@ PARAMETER_TEXT = {
     "call_id": "申报批次编号（call_list 的 id）",
     "unit_id": "单位编号",
     "user_id": "用户编号（user_list 的 id）",
+    "key_id": "接口密钥编号（api_key_list 的 id）",
     "expert_id": "专家编号（expert_list 的 id）",
     "draw_id": "抽取记录编号（panel_draw、panel_list 的 id）",
     "objection_id": "异议编号",

@@ -54,12 +54,14 @@ def key(index: int, line: str) -> str:
     return f"budget_{index}_{line}"
 
 
-def parse_amount(raw: Any) -> Decimal | None:
+def parse_amount(raw: Any, *, label: str = "") -> Decimal | None:
     """An amount in 万元 as people type it: ``6800``, ``6,800.00``, ``６８００``, ``6800万元``.
 
     Empty is ``None``. Anything else that is not a non-negative amount with at most two decimals
-    raises :class:`ValidationError` with a message the form shows beside the field.
+    raises :class:`ValidationError` with a message the form shows beside the field; with ``label``
+    (e.g. "2023年研发投入") the message names the field, for the API's list of errors.
     """
+    name = label or "金额"
     if raw is None:
         return None
     if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
@@ -76,23 +78,31 @@ def parse_amount(raw: Any) -> Decimal | None:
     if text == "":
         return None
     if text.startswith("-"):
-        raise ValidationError("金额不能为负数。", code="negative")
+        raise ValidationError(f"{name}不能为负数。", code="negative")
     if "," in text and not _GROUPED.match(text):
-        raise ValidationError("千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。", code="grouping")
+        where = f"{label}的" if label else ""
+        raise ValidationError(f"{where}千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。", code="grouping")
     text = text.replace(",", "")
     if not _PLAIN.match(text):
-        raise ValidationError("请填写金额数字（单位：万元），如“6800”或“6,800.00”。", code="invalid")
+        raise ValidationError(_not_a_number(label), code="invalid")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValidationError(
-            "请填写金额数字（单位：万元），如“6800”或“6,800.00”。", code="invalid"
-        ) from None
+        raise ValidationError(_not_a_number(label), code="invalid") from None
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError("金额最多保留两位小数（单位：万元）。", code="decimals")
+        raise ValidationError(f"{name}最多保留两位小数（单位：万元）。", code="decimals")
     if amount > MAX_AMOUNT:
-        raise ValidationError("金额过大，请确认单位为万元。", code="too_large")
+        raise ValidationError(f"{name}过大，请确认单位为万元。", code="too_large")
     return amount.quantize(Decimal("0.01"))
+
+
+def _not_a_number(label: str) -> str:
+    example = "如“6800”或“6,800.00”"
+    return (
+        f"{label}应填写金额数字（单位：万元），{example}。"
+        if label
+        else f"请填写金额数字（单位：万元），{example}。"
+    )
 
 
 def plan_years(start_date: date | str | None, call_year: int) -> list[int]:

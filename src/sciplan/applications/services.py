@@ -94,6 +94,10 @@ class SaveResult:
     errors: dict[str, str]
 
 
+def _without_unit(label: str) -> str:
+    return str(label).replace("（万元）", "")
+
+
 def _clean_field(application: Application, name: str, raw: Any) -> Any:
     """Turn a submitted value into the model's value, or raise ValidationError with a Chinese message."""
     if name == "industry":
@@ -126,8 +130,8 @@ def _clean_field(application: Application, name: str, raw: Any) -> Any:
     if field.max_length and isinstance(raw, str) and len(raw) > field.max_length:
         raise ValidationError(f"不能超过{field.max_length}字，当前{len(raw)}字。")
     if name == "planned_investment":
-        return budget.parse_amount(raw)
-    return field.clean(raw, application)
+        return budget.parse_amount(raw, label=_without_unit(field.verbose_name))
+    return clean_field(field, raw, application)
 
 
 @dataclass
@@ -197,7 +201,14 @@ def save_section(
             if name not in allowed:
                 continue  # mass assignment: status, version, recommender of another section… are ignored
             try:
-                if FINANCE_KEY.match(name) or budget.KEY.match(name):
+                finance = FINANCE_KEY.match(name)
+                if finance:
+                    field = FinanceYear._meta.get_field(
+                        "revenue" if finance.group(1) == "revenue" else "rd_spending"
+                    )
+                    label = f"{finance.group(2)}年{_without_unit(field.verbose_name)}"
+                    cleaned[name] = budget.parse_amount(raw, label=label)
+                elif budget.KEY.match(name):
                     cleaned[name] = budget.parse_amount(raw)
                 else:
                     cleaned[name] = _clean_field(locked, name, raw)
