@@ -94,7 +94,7 @@ class SaveResult:
     errors: dict[str, str]
 
 
-def _without_unit(label: str) -> str:
+def _without_unit(label: Any) -> str:
     return str(label).replace("（万元）", "")
 
 
