@@ -49,6 +49,7 @@ logger = logging.getLogger("sciplan.tasks")
 RUNNING_TIMEOUT = timedelta(minutes=15)
 # A job handed over this long ago and still waiting was lost on its way: hand it over again.
 REDISPATCH_AFTER = timedelta(minutes=2)
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -264,8 +265,15 @@ class _Runner:
             self.queue.put(job_id)
 
     def _loop(self) -> None:
+        # The sweeper's work too, as no beat runs here: at start (jobs a previous process left, such as
+        # those of `seed_demo` or of a runserver reload) and whenever the queue was idle for a minute.
+        self._sweep()
         while True:
-            job_id = self.queue.get()
+            try:
+                job_id = self.queue.get(timeout=SWEEP_EVERY.total_seconds())
+            except queue.Empty:
+                self._sweep()
+                continue
             try:
                 run_job(job_id)
             except Exception:  # the row stays waiting; the next sweep or download hands it over again
@@ -273,6 +281,14 @@ class _Runner:
             finally:
                 close_old_connections()
                 self.queue.task_done()
+
+    def _sweep(self) -> None:
+        try:
+            sweep()
+        except Exception:
+            logger.exception("sweep failed")
+        finally:
+            close_old_connections()
 
 
 runner = _Runner()
