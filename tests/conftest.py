@@ -21,6 +21,10 @@ def _isolated_files(tmp_path, settings):
     # Two-factor sign-in is proven in tests/security (which turns this back on); elsewhere bureau and
     # admin personas sign in with force_login and go straight to the page under test.
     settings.OTP_ENFORCED = False
+    # Background jobs run synchronously after commit (``core.tasks``' eager backend), so a test sees
+    # their effects as soon as the transaction's on-commit callbacks run; tests of the embedded thread
+    # and of a real Celery worker switch this themselves.
+    settings.TASK_BACKEND = "eager"
     # Rate-limit counters live in the cache, which outlives a test's database: start each test afresh.
     from django.core.cache import cache
 

@@ -327,6 +327,21 @@ EMAIL_USE_TLS = env_bool("SCIPLAN_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("SCIPLAN_EMAIL_FROM", "科管系统 <noreply@sciplan.local>")
 SMS_BACKEND = os.environ.get("SCIPLAN_SMS_BACKEND", "sciplan.core.notifications.LogSmsBackend")
 
+# Background work (core.tasks). The embedded default runs jobs in a thread of the web process after
+# commit (no broker, no worker); production names a broker and runs `celery -A sciplan.worker worker`.
+CELERY_BROKER_URL = os.environ.get("SCIPLAN_CELERY_BROKER", "")
+TASK_BACKEND = os.environ.get("SCIPLAN_TASK_BACKEND", "celery" if CELERY_BROKER_URL else "thread")
+if TASK_BACKEND not in ("thread", "eager", "celery"):
+    raise ImproperlyConfigured("SCIPLAN_TASK_BACKEND must be thread, eager or celery")
+if TASK_BACKEND == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured(
+        "SCIPLAN_TASK_BACKEND=celery needs SCIPLAN_CELERY_BROKER (redis://… or amqp://…)"
+    )
+# First retry after this many seconds, then ×4 each time (30 s, 2 min, 8 min, 32 min).
+TASK_RETRY_BASE_SECONDS = float(os.environ.get("SCIPLAN_TASK_RETRY_BASE_SECONDS", "30"))
+# The file audit_head appends to and audit_verify compares with, in the periodic schedule.
+AUDIT_HEADS_FILE = os.environ.get("SCIPLAN_AUDIT_HEADS_FILE", "")
+
 AUDIT_RETENTION_DAYS = max(env_int("SCIPLAN_AUDIT_RETENTION_DAYS", 365), 180)  # 等保: at least 6 months
 # Signs the recorded audit-log heads (core.audit.record_head). Unset: a key derived from SECRET_KEY, and
 # heads signed before a SECRET_KEY rotation verify through SECRET_KEY_FALLBACKS. Once set, never change it:

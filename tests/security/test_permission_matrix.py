@@ -61,6 +61,7 @@ UNCLASSIFIED = {
     "accounts:user_action": "an account: system administrator only (tests/accounts/test_user_admin.py)",
     "accounts:set_password": "the one-time token is the credential (tests/accounts/test_user_admin.py)",
     "review:draw": "a panel draw: bureau only",
+    "core:retry_task": "a background job: bureau and administrator only (tests/core/test_tasks.py)",
     "review:expert_edit": "an expert of the pool: bureau only",
     "review:expert_invite": "an expert of the pool: bureau only (tests/review/test_invitations.py)",
     "api:expert_invite": "an expert of the pool: bureau only (tests/review/test_invitations.py)",

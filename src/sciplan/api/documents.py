@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -38,6 +38,23 @@ class VerifyOut(Schema):
     state: str = Field(description="中文结论，如“有效：为该申报书最新提交的版本”或“已被第2版取代”")
 
 
+class DocumentItemOut(Schema):
+    kind: str = Field(description="文档类型")
+    label: str = Field(description="文档名称")
+    state: str = Field(description="ready（已生成）、pending、running、retrying、failed")
+    state_label: str = Field(description="中文状态")
+
+
+class DocumentPendingOut(Schema):
+    detail: str = Field(description="中文说明，如“文档正在生成，请3秒后重试。”")
+    code: Literal["not_ready"]
+    state: str = Field(description="所请求文档的状态：pending、running、retrying、failed（已重新排队）")
+    ready: int = Field(description="该版本已生成的文档份数")
+    total: int = Field(description="该版本的文档总份数")
+    retry_after: int = Field(description="建议多少秒后重试（与响应头 Retry-After 相同）")
+    documents: list[DocumentItemOut] = Field(description="该版本每份文档的生成状态")
+
+
 class ExportQuery(Schema):
     kind: Literal["applications", "recognized"] = Field(
         description="applications：申报书汇总（全部字段，成员单位另表）；recognized：已认定名单"
@@ -51,9 +68,10 @@ class ExportQuery(Schema):
     summary="下载申报文档",
     description=(
         "下载某一提交版本的申报书、实施方案（DOCX 或 PDF）或提交回执（PDF）。文档由冻结的提交内容生成，"
-        "带校验码和二维码；只能下载有权查看的申报书，每次下载记入审计日志。"
+        "带校验码和二维码；只能下载有权查看的申报书，每次下载记入审计日志。提交后文档在后台排队生成，"
+        "尚未生成完毕时答 202 及 Retry-After（秒）和生成进度，请按 Retry-After 稍后再次请求。"
     ),
-    response={200: None, **errors(401, 404)},
+    response={200: None, 202: DocumentPendingOut, **errors(401, 404)},
     openapi_extra={
         "responses": {
             "200": {
@@ -72,10 +90,29 @@ def document_download(
     number: int,
     kind: Literal["application_docx", "application_pdf", "plan_docx", "plan_pdf", "receipt_pdf"],
 ):
-    row, filename, content_type = services.document_for_download(
-        application_id, number, kind, by=request.auth, ip=client_ip(request)
-    )
+    try:
+        row, filename, content_type = services.document_for_download(
+            application_id, number, kind, by=request.auth, ip=client_ip(request)
+        )
+    except services.NotReady as pending:
+        return _not_ready(pending.progress)
     return storage.attachment_response(row.storage_key, filename=filename, content_type=content_type)
+
+
+def _not_ready(progress: services.Progress) -> HttpResponse:
+    body = {
+        "detail": f"文档正在生成（{progress.label}），请{progress.retry_after}秒后重试。",
+        "code": "not_ready",
+        "state": progress.state,
+        "ready": progress.ready,
+        "total": progress.total,
+        "retry_after": progress.retry_after,
+        "documents": progress.items,
+    }
+    response = JsonResponse(body, status=202, json_dumps_params={"ensure_ascii": False})
+    response["Retry-After"] = str(progress.retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get(

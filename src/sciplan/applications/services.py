@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, NoReturn
@@ -664,6 +665,17 @@ def receipt_number(application: Application, number: int) -> str:
     return f"YYCX{application.call.year}{application.pk:06d}-{number:02d}"
 
 
+# Work that follows every new submitted version, registered by the app that owns it (the documents app
+# queues the version's documents). Called inside the submission's transaction, so it is rolled back
+# with it; a repeated submission that returns the existing version calls nothing.
+_AFTER_SUBMIT: list[Callable[[ApplicationVersion], object]] = []
+
+
+def register_after_submit(hook: Callable[[ApplicationVersion], object]) -> None:
+    if hook not in _AFTER_SUBMIT:
+        _AFTER_SUBMIT.append(hook)
+
+
 def submit_application(
     application: Application,
     *,
@@ -730,6 +742,8 @@ def _freeze_and_submit(
     )
     locked.attachments.filter(removed_at__isnull=True).update(in_submitted_version=True)
     transition(locked, action, by=by, idempotency_key=idempotency_key, version_number=number, at=at, ip=ip)
+    for hook in _AFTER_SUBMIT:
+        hook(version)
     return version
 
 

@@ -85,3 +85,43 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} #{self.last_id} ({self.row_count})"
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "执行中"
+    RETRYING = "retrying", "等待重试"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """One background task (``core.tasks``): the outbox row written in the transaction that asked for it.
+
+    The broker only carries the row's id, after commit; a rolled-back change takes its row with it, and a
+    committed row whose message was lost is sent again by the sweeper. ``key`` makes queueing idempotent
+    (one row per document of a version, per notification and channel, per scheduled run). ``attempts``
+    and ``last_error`` are what the bureau's page of failed tasks shows.
+    """
+
+    name = models.CharField("任务", max_length=64)
+    args = models.JSONField("参数", default=dict, blank=True)
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    state = models.CharField("状态", max_length=16, choices=JobState.choices, default=JobState.PENDING)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    max_attempts = models.PositiveSmallIntegerField("最多尝试次数", default=5)
+    last_error = models.TextField("最近一次错误", blank=True)
+    run_after = models.DateTimeField("不早于")
+    dispatched_at = models.DateTimeField("最近投递时间", null=True, blank=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "run_after"], name="core_job_due")]
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+
+    def __str__(self) -> str:
+        return f"{self.name}#{self.pk} {self.state}"

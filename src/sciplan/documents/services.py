@@ -4,6 +4,10 @@ Documents of a submitted version are built from its frozen snapshot, never from 
 paper copy printed today and one printed next month are the same document with the same verification
 code. Each is generated once per version, kind and layout revision and kept in private storage; a
 cached file whose SHA-256 no longer matches is regenerated. Every download is audited.
+
+A submission queues all its documents as background jobs (``queue_documents``, ``core.tasks``); a
+download that comes before its document is ready raises :class:`NotReady` with the progress, and the
+page or the API tells the user to wait (the page refreshes by itself).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from sciplan.accounts.roles import Role
 from sciplan.applications import permissions, queries
 from sciplan.applications.models import Application, ApplicationVersion
 from sciplan.applications.snapshot import build_snapshot
-from sciplan.core import audit, clock, storage
+from sciplan.core import audit, clock, storage, tasks
 from sciplan.core.errors import NotFound
+from sciplan.core.models import Job, JobState
 from sciplan.documents import codes, content
 from sciplan.documents.models import DocumentKind, GeneratedDocument
 
@@ -85,16 +90,25 @@ def receipt_context(version: ApplicationVersion, code: str) -> dict:
     }
 
 
-def cached_document(version: ApplicationVersion, kind: str) -> GeneratedDocument:
-    """The stored document, generated on first use. Concurrent first uses store one copy."""
+def _stored(version: ApplicationVersion, kind: str) -> GeneratedDocument | None:
+    """The stored document if it is there and whole; a copy lost or changed in storage is forgotten."""
     row = GeneratedDocument.objects.filter(version=version, kind=kind, layout=LAYOUT).first()
+    if row is None:
+        return None
+    try:
+        if storage.stored_sha256(row.storage_key) == row.sha256:
+            return row
+    except OSError:
+        pass  # lost from storage: rebuilt by the next generation
+    GeneratedDocument.objects.filter(pk=row.pk).delete()
+    return None
+
+
+def cached_document(version: ApplicationVersion, kind: str) -> GeneratedDocument:
+    """The stored document, generated if it is not there. Concurrent generations store one copy."""
+    row = _stored(version, kind)
     if row is not None:
-        try:
-            if storage.stored_sha256(row.storage_key) == row.sha256:
-                return row
-        except OSError:
-            pass  # lost from storage: rebuild below
-        GeneratedDocument.objects.filter(pk=row.pk).delete()
+        return row
     data = render(version, kind)
     fileobj = BytesIO(data)
     digest = storage.sha256_of(fileobj)
@@ -106,8 +120,114 @@ def cached_document(version: ApplicationVersion, kind: str) -> GeneratedDocument
             return GeneratedDocument.objects.create(
                 version=version, kind=kind, layout=LAYOUT, storage_key=key, sha256=digest, size=len(data)
             )
-    except IntegrityError:  # another request stored it first; this copy was removed with its row
+    except IntegrityError:  # another worker stored it first; this copy was removed with its row
         return GeneratedDocument.objects.get(version=version, kind=kind, layout=LAYOUT)
+
+
+# --- generation in the background (core.tasks) ---------------------------------------------------------
+
+GENERATE = "documents.generate"
+
+
+def _job_key(version_id: int, kind: str) -> str:
+    return f"document:{version_id}:{kind}:{LAYOUT}"
+
+
+def queue_documents(version: ApplicationVersion) -> list[Job]:
+    """Queue every document of a newly submitted version (called inside the submission's transaction)."""
+    return [
+        tasks.enqueue(GENERATE, {"version": version.pk, "kind": kind}, key=_job_key(version.pk, kind))
+        for kind in DocumentKind.values
+    ]
+
+
+def generate(args: dict) -> None:
+    """The task: build and store one document. Idempotent: a stored, whole copy is kept as it is."""
+    version = ApplicationVersion.objects.select_related("submitted_by").filter(pk=args["version"]).first()
+    if version is not None:  # a version is never deleted, but an application's test data may be
+        cached_document(version, args["kind"])
+
+
+def register() -> None:
+    tasks.register(GENERATE, generate, label="生成申报文档", max_attempts=4)
+
+
+STATE_LABELS = {
+    "ready": "已生成",
+    JobState.PENDING: "排队等待生成",
+    JobState.RUNNING: "正在生成",
+    JobState.RETRYING: "生成出错，稍后自动重试",
+    JobState.FAILED: "生成失败，已重新排队",
+    JobState.DONE: "已生成",
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the documents of one version are: what a not-ready download shows."""
+
+    kind: str
+    state: str
+    ready: int
+    total: int
+    items: list[dict]
+    retry_after: int
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS.get(self.state, "排队等待生成")
+
+
+class NotReady(Exception):
+    """The document is queued or being generated; the download should be tried again shortly."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(progress.label)
+        self.progress = progress
+
+
+def _progress(version: ApplicationVersion, kind: str) -> Progress:
+    stored = set(
+        GeneratedDocument.objects.filter(version=version, layout=LAYOUT).values_list("kind", flat=True)
+    )
+    states = dict(
+        Job.objects.filter(key__in=[_job_key(version.pk, k) for k in DocumentKind.values]).values_list(
+            "key", "state"
+        )
+    )
+    items = []
+    for value, label in DocumentKind.choices:
+        state = "ready" if value in stored else states.get(_job_key(version.pk, value), JobState.PENDING)
+        items.append({"kind": value, "label": label, "state": state, "state_label": STATE_LABELS[state]})
+    waiting = sum(1 for item in items if item["state"] != "ready")
+    return Progress(
+        kind=kind,
+        state=next(item["state"] for item in items if item["kind"] == kind),
+        ready=len(items) - waiting,
+        total=len(items),
+        items=items,
+        # A typical document takes about a second to build, a large one three.
+        retry_after=2 if waiting <= 2 else 3,
+    )
+
+
+def ready_document(version: ApplicationVersion, kind: str) -> GeneratedDocument:
+    """The stored document of ``version``, or :class:`NotReady` with the progress of its generation.
+
+    A document with no job yet (a version submitted before documents were queued), or whose stored copy
+    was lost, is queued now; the embedded backends then build it at once, in this request (``eager``) or
+    in the background thread (``thread``).
+    """
+    row = _stored(version, kind)
+    if row is None:
+        job = tasks.enqueue(GENERATE, {"version": version.pk, "kind": kind}, key=_job_key(version.pk, kind))
+        if job.state in (JobState.DONE, JobState.FAILED):  # its copy is gone, or it gave up: build again
+            job = tasks.requeue(job)
+        tasks.kick(job)
+        row = _stored(version, kind)
+    if row is None:
+        raise NotReady(_progress(version, kind))
+    return row
 
 
 def version_for(user, application_pk, number) -> ApplicationVersion:
@@ -122,11 +242,13 @@ def version_for(user, application_pk, number) -> ApplicationVersion:
 def document_for_download(
     application_pk, number, kind: str, *, by, ip: str | None = None
 ) -> tuple[GeneratedDocument, str, str]:
-    """(stored document, file name, content type) of a submitted version, audited as a download."""
+    """(stored document, file name, content type) of a submitted version, audited as a download.
+
+    Raises :class:`NotReady` (with the progress) while the document is still being generated."""
     if kind not in DocumentKind.values:
         raise NotFound()
     version = version_for(by, application_pk, number)
-    row = cached_document(version, kind)
+    row = ready_document(version, kind)
     audit.record(
         "document.download",
         actor=by,

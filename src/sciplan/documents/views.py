@@ -13,6 +13,7 @@ from sciplan.core import storage
 from sciplan.core.errors import NotFound
 from sciplan.core.http import client_ip
 from sciplan.documents import codes, exports, services
+from sciplan.documents.models import DocumentKind
 from sciplan.documents.xlsx import XLSX_CONTENT_TYPE
 
 
@@ -23,6 +24,23 @@ def _download(request: HttpRequest, pk: int, number: int, kind: str) -> HttpResp
         )
     except NotFound:
         raise Http404 from None
+    except services.NotReady as pending:
+        # 202: accepted, not there yet. The page refreshes itself (a meta refresh: no script, so the
+        # Content-Security-Policy stays as it is) and the refresh that finds the file downloads it.
+        response = render(
+            request,
+            "documents/preparing.html",
+            {
+                "progress": pending.progress,
+                "title": dict(DocumentKind.choices)[kind],
+                "number": number,
+                "application_id": pk,
+            },
+            status=202,
+        )
+        response["Retry-After"] = str(pending.progress.retry_after)
+        response["Cache-Control"] = "no-store"
+        return response
     return storage.attachment_response(row.storage_key, filename=filename, content_type=content_type)
 
 

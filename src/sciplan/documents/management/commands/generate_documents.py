@@ -1,7 +1,8 @@
 """Generate and cache the documents of submitted versions ahead of their first download.
 
-Run after a deadline (or from a task queue after each submission) so nobody waits for WeasyPrint when
-the recommenders and the bureau start printing. Already cached documents are skipped.
+Each submission queues its own documents (``documents.services.queue_documents``); this command is
+for versions submitted before that, or after raising the layout revision, so nobody waits for
+WeasyPrint when the recommenders and the bureau start printing. Already cached documents are skipped.
 """
 
 from __future__ import annotations
