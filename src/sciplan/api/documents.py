@@ -47,7 +47,7 @@ class DocumentItemOut(Schema):
 
 class DocumentPendingOut(Schema):
     detail: str = Field(description="中文说明，如“文档正在生成，请3秒后重试。”")
-    code: Literal["not_ready"]
+    code: Literal["not_ready"] = Field(description="固定为 not_ready：文档尚在生成，不是错误")
     state: str = Field(description="所请求文档的状态：pending、running、retrying、failed（已重新排队）")
     ready: int = Field(description="该版本已生成的文档份数")
     total: int = Field(description="该版本的文档总份数")

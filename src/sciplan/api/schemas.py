@@ -113,6 +113,7 @@ class ErrorCode(StrEnum):
     RANKING_CONFIRMED = "ranking_confirmed"  # 409
     FILE_TAMPERED = "file_tampered"  # 409: a stored file no longer matches its recorded SHA-256
     TOO_LARGE = "too_large"  # 413
+    NOT_READY = "not_ready"  # 202 (not an error): a document still being generated, see Retry-After
     LOCKED = "locked"  # 429: sign-in locked after failures, see Retry-After
     RATE_LIMITED = "rate_limited"  # 429, see Retry-After
     UNAVAILABLE = "unavailable"  # 503: busy or the database unreachable, retry after Retry-After
