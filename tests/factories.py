@@ -40,3 +40,61 @@ def budget_data(rows: dict[int, dict[str, str]] | None = None) -> dict[str, str]
     """Budget cells as the plan section takes them (``budget_<year>_<line>``); the demo's by default.
     Lines left out of ``rows`` are not part of the data, so a save leaves them as they are."""
     return budget_fields(DEMO_BUDGET if rows is None else rows)
+
+
+def seated_experts(application: Application, *, bureau) -> dict:
+    """Six expert accounts around ``application``, by relation (STANDARDS B7):
+
+    ``expert_active`` seated and declared no conflict; ``expert_pending`` seated, declaration pending;
+    ``expert_recused`` seated and recused; ``expert_conflicted`` works at a member unit and
+    ``expert_avoided`` is on the application's avoid list, both seated and declared before the conflict
+    was recorded (the draw would never seat them); ``expert_unassigned`` in the pool, not seated.
+    The seats hang on one recorded draw, as a draw's would."""
+    from sciplan.accounts.demo import ensure_user
+    from sciplan.accounts.roles import Role
+    from sciplan.review.models import Assignment, AssignmentStatus, AvoidEntry, Draw, Expert
+
+    member = application.members.order_by("id").first()
+    plan = {
+        "expert_active": ("湖南大学", "", AssignmentStatus.ACTIVE),
+        "expert_pending": ("湘潭大学", "", AssignmentStatus.PENDING),
+        "expert_recused": ("长沙理工大学", "", AssignmentStatus.RECUSED),
+        "expert_conflicted": (member.name, member.uscc, AssignmentStatus.ACTIVE),
+        "expert_avoided": ("国防科技大学", "", AssignmentStatus.ACTIVE),
+        "expert_unassigned": ("中国科学院长沙分院", "", None),
+    }
+    draw = Draw.objects.create(
+        call=application.call,
+        field="petrochem",
+        size=5,
+        seed="matrix",
+        snapshot={},
+        snapshot_hash="0" * 64,
+        result=[],
+        drawn_by=bureau,
+    )
+    users = {}
+    for index, (username, (organisation, uscc, seat)) in enumerate(plan.items(), start=1):
+        user = ensure_user(username, f"专家{index}", Role.EXPERT, mobile=f"1350730{index:04d}")
+        expert = Expert.objects.create(
+            name=f"专家{index}",
+            organisation=organisation,
+            organisation_uscc=uscc,
+            fields=["petrochem"],
+            user=user,
+        )
+        if seat is not None:
+            Assignment.objects.create(
+                draw=draw,
+                application=application,
+                expert=expert,
+                status=seat,
+                declared_at=None if seat == AssignmentStatus.PENDING else clock.now(),
+                recusal_reason="曾参与该项目前期论证" if seat == AssignmentStatus.RECUSED else "",
+            )
+        if username == "expert_avoided":
+            AvoidEntry.objects.create(
+                application=application, expert=expert, reason="申报单位申请回避", recorded_by=bureau
+            )
+        users[username] = user
+    return users

@@ -68,3 +68,54 @@ def test_expert_contacts_are_masked_for_everyone_but_the_bureau(make_expert, per
 
     assert (as_bureau["phone"], as_bureau["email"]) == ("13507301234", "expert@example.cn")
     assert as_applicant.status_code == 404
+
+
+def test_avoid_entry_recorded_after_the_declaration_closes_the_application(
+    under_review, personas, make_expert, client, api
+):
+    expert = make_expert("专家", "单位甲", user=True)
+    panels.draw_panel([under_review.pk], size=1, by=personas.bureau)
+    api(expert.user).post(f"/review/assignments/{under_review.pk}/declaration", {"conflict": False})
+    client.force_login(expert.user)
+    before = client.get(f"/applications/{under_review.pk}/").status_code
+
+    panels.add_avoid(under_review, expert, reason="申报单位申请回避", by=personas.bureau)
+    after = [
+        client.get(f"/applications/{under_review.pk}/").status_code,
+        client.get(f"/review/assignments/{under_review.pk}/score/").status_code,
+        api(expert.user)
+        .post(f"/review/assignments/{under_review.pk}/score", {"values": {}, "comments": {}})
+        .status_code,
+    ]
+
+    assert (before, after) == (200, [404, 404, 404])
+
+
+def test_expert_of_a_member_unit_is_closed_out_even_when_seated(under_review, personas, make_expert, client):
+    expert = make_expert("专家", "单位甲", user=True)
+    panels.draw_panel([under_review.pk], size=1, by=personas.bureau)
+    panels.declare(panels.get_assignment_for(expert.user, under_review.pk), conflict=False, by=expert.user)
+    member = under_review.members.order_by("id").first()
+    type(expert).objects.filter(pk=expert.pk).update(organisation=member.name)  # corrected since the draw
+    client.force_login(expert.user)
+
+    assert client.get(f"/applications/{under_review.pk}/").status_code == 404
+    assert list(permissions.visible(expert.user)) == []
+
+
+def test_seat_opens_nothing_before_review_and_cannot_be_declared_there(
+    under_review, personas, make_expert, api
+):
+    from sciplan.applications.models import Application
+    from sciplan.review.models import Assignment
+
+    expert = make_expert("专家", "单位甲", user=True)
+    panels.draw_panel([under_review.pk], size=1, by=personas.bureau)
+    Application.objects.filter(pk=under_review.pk).update(status="submitted")
+
+    declared = api(expert.user).post(
+        f"/review/assignments/{under_review.pk}/declaration", {"conflict": False}
+    )
+
+    assert declared.status_code == 404
+    assert Assignment.objects.get(expert=expert).status == "pending"

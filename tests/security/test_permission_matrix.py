@@ -7,6 +7,10 @@ park, the system administrator, an unassigned expert — must be refused with th
 id that does not exist (a 404 for anything scoped; never a hint that the object exists), and must
 change nothing. Related personas (own unit, same county, its finance department, the bureau) get no
 server error. Routes naming other objects are listed below with the reason.
+
+Experts are swept by relation (seated and declared, pending, recused, conflicted, avoided,
+unassigned) × the states draft, submitted and under review: only the declared seat, under review,
+opens the application; every other combination answers as a missing object.
 """
 
 from __future__ import annotations
@@ -75,13 +79,9 @@ UNCLASSIFIED = {
     "api:api_key_list": "an integration account's keys: system administrator only (tests/api/test_api_keys.py)",
     "api:api_key_create": "an integration account's keys: system administrator only (tests/api/test_api_keys.py)",
     "api:api_key_revoke": "an integration account's key: system administrator only (tests/api/test_api_keys.py)",
-    "review:declare": "an assignment: the assigned expert only (review suite)",
-    "review:score": "an assignment: the assigned expert only (review suite)",
     "api:panel_verify": "a panel draw: bureau only",
     "api:ranking_get": "per call: bureau only",
     "api:ranking_confirm": "per call: bureau only",
-    "api:conflict_declare": "an assignment: the assigned expert only",
-    "api:score_submit": "an assignment: the assigned expert only",
     "api:call_get": "a call is public",
     "api:call_update": "a call: bureau only (tests/api/test_call_setup.py)",
     "api:call_copy": "a call: bureau only (tests/api/test_call_setup.py)",
@@ -130,7 +130,31 @@ def relation(persona, application: Application) -> str:
         return "same_county" if persona.recommender_id == application.recommender_id else "other_county"
     if persona.role == Role.BUREAU:
         return "bureau"
+    if persona.role == Role.EXPERT:
+        return expert_relation(persona, application)
     return "none"
+
+
+def expert_relation(persona, application: Application) -> str:
+    """assigned (seated, declared no conflict) / pending / recused / conflicted (works at the lead unit
+    or a member) / avoided (on the avoid list) / unassigned — read from the pool record, the seat, the
+    avoid list and the consortium's units, in that order of precedence."""
+    from sciplan.review.models import Assignment, AvoidEntry, Expert
+
+    expert = Expert.objects.get(user=persona)
+    units = [(application.lead_unit.name, application.lead_unit.uscc)]
+    units += list(application.members.values_list("name", "uscc"))
+    if any(
+        expert.organisation == name or (expert.organisation_uscc and expert.organisation_uscc == uscc)
+        for name, uscc in units
+    ):
+        return "conflicted"
+    if AvoidEntry.objects.filter(application=application, expert=expert).exists():
+        return "avoided"
+    seat = Assignment.objects.filter(application=application, expert=expert).first()
+    if seat is None:
+        return "unassigned"
+    return {"active": "assigned", "pending": "pending", "recused": "recused"}[seat.status]
 
 
 def _schema_bodies(client: Client) -> dict[str, dict]:
@@ -172,6 +196,8 @@ def _objects(application: Application) -> dict:
     if attachment is None:
         from sciplan.applications.services import upload_attachment
 
+        # Uploads are open only while the form is; the application goes back to the state it was in.
+        original = Application.objects.get(pk=application.pk).status
         Application.objects.filter(pk=application.pk).update(status=Status.DRAFT)
         attachment = upload_attachment(
             application,
@@ -180,7 +206,7 @@ def _objects(application: Application) -> dict:
             filename="材料.pdf",
             by=application.created_by,
         )
-        Application.objects.filter(pk=application.pk).update(status=Status.SUBMITTED)
+        Application.objects.filter(pk=application.pk).update(status=original)
     member = application.members.first()
     platform = application.platforms.first()
     return {
@@ -298,6 +324,14 @@ def test_unrelated_personas_get_the_answer_of_a_missing_object(matrix_applicatio
     assert checked > 100
 
 
+def test_unclassified_lists_only_routes_that_exist_and_are_unclassified():
+    names = {route.name: _classify(route) for route in all_routes()}
+
+    stale = sorted(name for name in UNCLASSIFIED if names.get(name, "gone") is not None)
+
+    assert stale == []
+
+
 def test_related_personas_reach_the_application_without_server_errors(matrix_application, personas):
     objs = _objects(matrix_application)
     bodies = _schema_bodies(Client())
@@ -391,3 +425,157 @@ def test_unit_review_scope(personas):
 
     assert answers == {"county_b": 404, "park": 404, "applicant": 404, "admin": 404}
     assert Unit.objects.get(pk=pending.pk).status == UnitStatus.PENDING
+
+
+# --- experts (STANDARDS B7: assigned, pending, recused, conflicted, avoided, unassigned) ------------------
+
+# An application has a panel from formal review passed on; a seat opens nothing in the states before.
+EXPERT_STATES = (Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW)
+DECLARATION_ROUTES = {"review:declare", "api:conflict_declare"}
+# What the assigned expert must reach while the application is under review: the read-only view, its
+# files, the declaration and the score sheet, on the pages and on the API.
+EXPERT_REACHES = {
+    "applications:detail",
+    "applications:download",
+    "api:application_get",
+    "api:attachment_download",
+    "review:declare",
+    "review:score",
+    "api:conflict_declare",
+    "api:score_submit",
+}
+
+
+def _answers_as_missing(real: int, missing: int) -> bool:
+    """Out of scope: the answer of a missing id (404; 405 of a POST-only page; 422 of a body refused
+    before any lookup), never 401/403 and never a server error."""
+    return real == missing and 400 <= real < 500 and real not in (401, 403)
+
+
+@pytest.fixture
+def expert_matrix(call, personas):
+    from tests.factories import application_in_state, seated_experts
+
+    application = application_in_state(call, personas.applicant, Status.UNDER_REVIEW, actor=personas.bureau)
+    experts = seated_experts(application, bureau=personas.bureau)
+    return application, experts
+
+
+def _seats(application) -> dict[str, str]:
+    from sciplan.review.models import Assignment
+
+    return dict(application.assignments.values_list("expert__user__username", "status")) | {
+        "scores": str(Assignment.objects.filter(application=application, score__isnull=False).count())
+    }
+
+
+def test_matrix_objects_keep_the_state_of_the_application(expert_matrix):
+    application, _ = expert_matrix
+
+    _objects(application)
+
+    assert Application.objects.get(pk=application.pk).status == Status.UNDER_REVIEW
+
+
+def test_experts_reach_only_the_application_of_their_declared_seat(expert_matrix, personas):
+    """Every expert relation × the states before and during review × every application route (pages
+    and API, every method): out of scope answers exactly what a missing object answers, a 404 (or the
+    405 of a POST-only page, the same for a missing id). Only the seated expert who declared no
+    conflict, while the application is under review, reaches it — and even then changes nothing but
+    what an expert may."""
+    application, experts = expert_matrix
+    objs = _objects(application)
+    bodies = _schema_bodies(Client())
+    callers = {name: Caller(user, bodies) for name, user in experts.items()}
+    routes = [r for r in all_routes() if _classify(r) == "application"]
+    missing_answer: dict[tuple[str, str], int] = {}
+    relations: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    reached: set[str] = set()
+    before = (Application.objects.get(pk=application.pk).version, _seats(application))
+    for state in EXPERT_STATES:
+        Application.objects.filter(pk=application.pk).update(status=state)
+        current = Application.objects.get(pk=application.pk)
+        relations[state] = {name: relation(user, current) for name, user in experts.items()}
+        for name, caller in callers.items():
+            opens = relations[state][name] == "assigned" and state == Status.UNDER_REVIEW
+            for route in routes:
+                if (
+                    route.name in DECLARATION_ROUTES
+                    and relations[state][name] == "pending"
+                    and (state == Status.UNDER_REVIEW)
+                ):
+                    continue  # the pending expert's own declaration, tried last (it opens the seat)
+                for method in route.methods:
+                    real = caller.call(route, method, _args(route, objs, missing=False))
+                    # A missing id relates to nobody: one answer per route and method for the role.
+                    key = (route.name, method)
+                    if key not in missing_answer:
+                        missing_answer[key] = caller.call(
+                            route, method, _args(route, objs, missing=True)
+                        ).status_code
+                    answer = f"{name}@{state} {method} {route.name}: {real.status_code}"
+                    if real.status_code >= 500:
+                        problems.append(answer)
+                    elif opens:
+                        if real.status_code != 404 and method in ("GET", "POST"):
+                            reached.add(route.name)
+                    elif not _answers_as_missing(real.status_code, missing_answer[key]):
+                        problems.append(f"{answer} (missing object: {missing_answer[key]})")
+    after = (Application.objects.get(pk=application.pk).version, _seats(application))
+
+    assert problems == []
+    assert relations[Status.UNDER_REVIEW] == {
+        "expert_active": "assigned",
+        "expert_pending": "pending",
+        "expert_recused": "recused",
+        "expert_conflicted": "conflicted",
+        "expert_avoided": "avoided",
+        "expert_unassigned": "unassigned",
+    }
+    assert EXPERT_REACHES - reached == set()
+    assert after == before
+    # The declaration is what opens a pending seat, and only once the application is under review.
+    declared = callers["expert_pending"].api.post(
+        f"/api/v1/review/assignments/{application.pk}/declaration",
+        json.dumps({"conflict": False}),
+        content_type="application/json",
+    )
+    opened = callers["expert_pending"].api.get(f"/api/v1/applications/{application.pk}")
+    assert (declared.status_code, opened.status_code) == (200, 200)
+
+
+def test_expert_lists_show_only_the_declared_seat_under_review(expert_matrix):
+    application, experts = expert_matrix
+    answers = {}
+    for name, user in experts.items():
+        raw, _ = issue_token(user)
+        listed = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/applications").json()
+        answers[name] = [item["id"] for item in listed["items"]]
+
+    assert answers == {
+        "expert_active": [application.pk],
+        "expert_pending": [],
+        "expert_recused": [],
+        "expert_conflicted": [],
+        "expert_avoided": [],
+        "expert_unassigned": [],
+    }
+
+
+def test_expert_seat_on_an_application_sent_back_opens_nothing(expert_matrix):
+    application, experts = expert_matrix
+    raw, _ = issue_token(experts["expert_active"])
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    answers = {}
+    for state in (Status.UNDER_REVIEW, Status.PROPOSED, Status.RETURNED, Status.WITHDRAWN, Status.DRAFT):
+        Application.objects.filter(pk=application.pk).update(status=state)
+        answers[state] = api.get(f"/api/v1/applications/{application.pk}").status_code
+
+    assert answers == {
+        Status.UNDER_REVIEW: 200,
+        Status.PROPOSED: 200,
+        Status.RETURNED: 404,
+        Status.WITHDRAWN: 404,
+        Status.DRAFT: 404,
+    }

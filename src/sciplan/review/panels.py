@@ -203,9 +203,68 @@ def add_avoid(application: Application, expert: Expert, *, reason: str, by) -> A
 # --- the expert's side ------------------------------------------------------------------------------
 
 
+# States in which an application has a panel: formal review passed, and everything after it. A seat on
+# an application in any other state (sent back, withdrawn …) opens nothing.
+REVIEW_STATES = frozenset(
+    {
+        Status.UNDER_REVIEW,
+        Status.PROPOSED,
+        Status.IN_PUBLIC_NOTICE,
+        Status.RECOGNIZED,
+        Status.NOT_RECOGNIZED,
+        Status.REVOKED,
+    }
+)
+
+
+def seat_conflict(assignment: Assignment, *, avoided: bool | None = None) -> str | None:
+    """Why the seated expert may not review the application now, or ``None``: on its avoid list, or
+    working at the lead unit or a member. The draw never seats such an expert, but an avoid entry or a
+    corrected organisation can be recorded after the draw; the seat then opens nothing. ``avoided``
+    may be passed when the caller has read the avoid list already."""
+    expert = assignment.expert
+    application = assignment.application
+    if avoided is None:
+        avoided = AvoidEntry.objects.filter(application_id=application.pk, expert_id=expert.pk).exists()
+    facts = {
+        "units": [{"name": application.lead_unit.name, "uscc": application.lead_unit.uscc}]
+        + [{"name": m.name, "uscc": m.uscc} for m in application.members.all()],
+        "avoid": [expert.pk] if avoided else [],
+    }
+    return draws.conflict_reason(
+        {"id": expert.pk, "organisation": expert.organisation, "uscc": expert.organisation_uscc}, facts
+    )
+
+
+def _live_seats(user, application_id: int | None = None) -> list[Assignment]:
+    """The user's seats that may open their application: not recused, the application under review
+    or later, no conflict recorded since the draw."""
+    seats = Assignment.objects.filter(expert__user_id=user.pk, application__status__in=REVIEW_STATES)
+    if application_id is not None:
+        seats = seats.filter(application_id=application_id)
+    seats = (
+        seats.exclude(status=AssignmentStatus.RECUSED)
+        .select_related("expert", "application__lead_unit")
+        .prefetch_related("application__members")
+    )
+    avoided = set(
+        AvoidEntry.objects.filter(expert__user_id=user.pk).values_list("application_id", "expert_id")
+    )
+    return [
+        seat
+        for seat in seats
+        if seat_conflict(seat, avoided=(seat.application_id, seat.expert_id) in avoided) is None
+    ]
+
+
 def expert_scope(user) -> Q:
-    declared = Assignment.objects.filter(expert__user_id=user.pk, status=AssignmentStatus.ACTIVE)
-    return Q(pk__in=declared.values("application_id"))
+    """An expert sees an application only through a live seat they declared no conflict for. The
+    seats are few (a panel's worth per call), so the conflict rules run in Python, exactly as the draw
+    runs them."""
+    if not getattr(user, "pk", None):
+        return Q(pk__in=[])
+    ids = [seat.application_id for seat in _live_seats(user) if seat.status == AssignmentStatus.ACTIVE]
+    return Q(pk__in=ids)
 
 
 def assignments_for(user):
@@ -221,11 +280,18 @@ def assignments_for(user):
 
 
 def get_assignment_for(user, application_id) -> Assignment:
-    """The user's own seat on the application's panel, or 404."""
+    """The user's own live seat on the application's panel, or 404: a recused seat, a seat on an
+    application not under review, or one with a conflict recorded since the draw acts on nothing."""
+    if getattr(user, "role", None) != Role.EXPERT:
+        raise NotFound()
     try:
-        return assignments_for(user).get(application_id=application_id)
-    except (Assignment.DoesNotExist, ValueError, TypeError):
+        pk = int(application_id)
+    except (ValueError, TypeError):
         raise NotFound() from None
+    seats = _live_seats(user, pk)
+    if not seats:
+        raise NotFound()
+    return assignments_for(user).get(pk=seats[0].pk)
 
 
 def declare(assignment: Assignment, *, conflict: bool, reason: str = "", by) -> Assignment:
@@ -236,6 +302,8 @@ def declare(assignment: Assignment, *, conflict: bool, reason: str = "", by) -> 
             raise NotFound()
         if locked.status == AssignmentStatus.RECUSED:
             raise Conflict("您已回避该申报书。", code="state")
+        if not conflict and seat_conflict(locked) is not None:
+            raise NotFound()  # a conflict recorded since the draw: the seat opens nothing
         if Score.objects.filter(assignment=locked).exists():
             raise Conflict("已提交评分，不能再回避。", code="state")
         if not conflict:

@@ -17,6 +17,7 @@ from sciplan.calls.models import DEFAULT_RUBRIC, Call
 from sciplan.core import audit, clock
 from sciplan.core.errors import Conflict, NotFound, ValidationFailed
 from sciplan.review.models import Assignment, AssignmentStatus, Draw, Ranking, Score
+from sciplan.review.panels import seat_conflict
 from sciplan.review.services import ensure_bureau
 
 TWO_PLACES = Decimal("0.01")
@@ -83,7 +84,11 @@ def submit_score(
             .select_related("application__call", "expert")
             .get(pk=assignment.pk)
         )
-        if locked.expert.user_id != by.pk or locked.status != AssignmentStatus.ACTIVE:
+        if (
+            locked.expert.user_id != by.pk
+            or locked.status != AssignmentStatus.ACTIVE
+            or seat_conflict(locked) is not None
+        ):
             raise NotFound()
         application = locked.application
         # Confirming locks the call row too, so a score and a confirmation never interleave.
