@@ -242,3 +242,62 @@ def test_draw_records_are_hidden_from_everyone_but_the_bureau_and_the_audit_view
             panels.draws_for(user, call_id)
         with pytest.raises(NotFound):
             panels.panel_record(user, seated[0].application_id)
+
+
+# --- the API ------------------------------------------------------------------------------------------
+
+
+def test_api_replace_reopen_and_list_draws(seated, under_review, personas, api, auditor):
+    bureau = api(personas.bureau)
+    _submit(seated[0], "10")
+
+    refused = bureau.post(
+        f"/review/applications/{under_review.pk}/panel/replace",
+        {"experts": [seated[1].expert_id], "reason_code": "other", "reason": ""},
+    )
+    replaced = bureau.post(
+        f"/review/applications/{under_review.pk}/panel/replace",
+        {"experts": [seated[1].expert_id], "reason_code": "unreachable", "reason": "电话停机"},
+    )
+    not_on_panel = bureau.post(
+        f"/review/applications/{under_review.pk}/panel/replace",
+        {"experts": [seated[1].expert_id], "reason_code": "unreachable", "reason": "电话停机"},
+    )
+    reopen_refused = bureau.post(
+        f"/review/applications/{under_review.pk}/experts/{seated[0].expert_id}/score/reopen", {"reason": ""}
+    )
+    reopened = bureau.post(
+        f"/review/applications/{under_review.pk}/experts/{seated[0].expert_id}/score/reopen",
+        {"reason": "分项合计有误"},
+    )
+    by_expert = api(seated[0].expert.user).post(
+        f"/review/applications/{under_review.pk}/experts/{seated[0].expert_id}/score/reopen", {"reason": "x"}
+    )
+    listed = api(auditor).get("/review/panels", call_id=under_review.call_id, application_id=under_review.pk)
+
+    assert (refused.status_code, list(refused.json()["errors"])) == (422, ["reason"])
+    assert replaced.status_code == 201
+    assert (replaced.json()["reason_code"], replaced.json()["is_redraw"]) == ("unreachable", True)
+    assert not_on_panel.status_code == 422
+    assert reopen_refused.status_code == 422
+    assert (reopened.status_code, reopened.json()["previous_total"]) == (200, "50.00")
+    assert by_expert.status_code == 404
+    assert listed.status_code == 200
+    rows = listed.json()
+    assert [r["id"] for r in rows] == [replaced.json()["id"], seated[0].draw_id]
+    assert rows[1]["replaced"] == [seated[1].expert_id]
+
+
+def test_api_second_score_submission_is_409_locked(seated, under_review, api):
+    seat = seated[0]
+    values, comments = _sheet(under_review.call, "10")
+    client = api(seat.expert.user)
+
+    first = client.post(
+        f"/review/assignments/{under_review.pk}/score", {"values": values, "comments": comments}
+    )
+    second = client.post(
+        f"/review/assignments/{under_review.pk}/score", {"values": values, "comments": comments}
+    )
+
+    assert (first.status_code, second.status_code, second.json()["code"]) == (201, 409, "score_locked")

@@ -24,7 +24,9 @@ from sciplan.core.authority import lazy_text
 COUNTER_FROM = 100
 
 HELP: dict[str, str] = {
-    "direction": lazy_text("联合体名称按“{city}＋方向＋创新联合体”生成，此处只填写方向部分，如“高性能聚烯烃新材料”。"),
+    "direction": lazy_text(
+        "联合体名称按“{city}＋方向＋创新联合体”生成，此处只填写方向部分，如“高性能聚烯烃新材料”。"
+    ),
     "industry": "须为本批次1+3+X现代产业体系目录中的产业。",
     "recommender": "按牵头单位注册地或所在园区选择推荐单位。",
     "contact_mobile": "11位手机号码，用于接收审核通知短信。",

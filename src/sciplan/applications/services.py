@@ -636,9 +636,13 @@ def submit_application(
         repeated = idempotency_key and locked.events.filter(idempotency_key=idempotency_key).exists()
         last_event = locked.events.order_by("-at", "-id").first()
         may_submit = by.role == Role.APPLICANT and permissions.relates_to(by, locked)
-        if latest and may_submit and (
-            repeated
-            or (locked.status == Status.SUBMITTED and last_event and last_event.action == Action.SUBMIT)
+        if (
+            latest
+            and may_submit
+            and (
+                repeated
+                or (locked.status == Status.SUBMITTED and last_event and last_event.action == Action.SUBMIT)
+            )
         ):
             return latest
         action = Action.SUBMIT_CORRECTION if locked.status == Status.CORRECTION else Action.SUBMIT

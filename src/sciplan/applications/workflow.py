@@ -313,7 +313,9 @@ def _may_repeat(application: Application, action: str, user) -> bool:
     from sciplan.applications.permissions import can_view, relates_to
 
     roles = {role for (_, act), t in TABLE.items() if act == action for role in t.roles}
-    return getattr(user, "role", None) in roles and relates_to(user, application) and can_view(user, application)
+    return (
+        getattr(user, "role", None) in roles and relates_to(user, application) and can_view(user, application)
+    )
 
 
 def _error_for(refusal: Refusal) -> Exception:

@@ -172,7 +172,9 @@ def _clean_recommender(data: dict[str, Any], entry: Recommender | None) -> dict[
     region = _text(data, "region_code")
     values["region_code"] = region
     if not region and values["kind"] == RecommenderKind.COUNTY:
-        errors["region_code"] = "县市区须填写6位行政区划代码（GB/T 2260），不以00结尾（00结尾的是地级市的代码）。"
+        errors["region_code"] = (
+            "县市区须填写6位行政区划代码（GB/T 2260），不以00结尾（00结尾的是地级市的代码）。"
+        )
     elif region and not REGION_CODE.match(region):
         errors["region_code"] = "行政区划代码应为6位数字（GB/T 2260），如430602。"
     elif region and values["kind"] == RecommenderKind.COUNTY and region.endswith("00"):
@@ -192,7 +194,10 @@ def _clean_recommender(data: dict[str, Any], entry: Recommender | None) -> dict[
     return values
 
 
-CLEANERS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {INDUSTRIES.name: _clean_industry, RECOMMENDERS.name: _clean_recommender}
+CLEANERS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {
+    INDUSTRIES.name: _clean_industry,
+    RECOMMENDERS.name: _clean_recommender,
+}
 
 
 # ---------------------------------------------------------------- writes

@@ -81,16 +81,36 @@ class PlatformLevel(models.IntegerChoices):
 
 
 DEFAULT_RUBRIC = [
-    {"code": "lead_strength", "label": "牵头单位实力与带动力", "max": 25,
-     "description": "牵头单位研发投入、研发平台与对产业链的带动作用。"},
-    {"code": "cooperation", "label": "合作基础与成员结构", "max": 20,
-     "description": "成员单位构成、合作协议与实质性合作基础。"},
-    {"code": "tasks", "label": "攻关任务与三个一代布局", "max": 25,
-     "description": "攻关任务的先进性与应用一代、开发一代、储备一代的布局。"},
-    {"code": "local_support", "label": "本地配套与成果转化", "max": 15,
-     "description": "本地配套率与成果在本地转化的安排。"},
-    {"code": "mechanism", "label": "运行机制", "max": 15,
-     "description": "组织架构、议事规则、知识产权与利益分配机制。"},
+    {
+        "code": "lead_strength",
+        "label": "牵头单位实力与带动力",
+        "max": 25,
+        "description": "牵头单位研发投入、研发平台与对产业链的带动作用。",
+    },
+    {
+        "code": "cooperation",
+        "label": "合作基础与成员结构",
+        "max": 20,
+        "description": "成员单位构成、合作协议与实质性合作基础。",
+    },
+    {
+        "code": "tasks",
+        "label": "攻关任务与三个一代布局",
+        "max": 25,
+        "description": "攻关任务的先进性与应用一代、开发一代、储备一代的布局。",
+    },
+    {
+        "code": "local_support",
+        "label": "本地配套与成果转化",
+        "max": 15,
+        "description": "本地配套率与成果在本地转化的安排。",
+    },
+    {
+        "code": "mechanism",
+        "label": "运行机制",
+        "max": 15,
+        "description": "组织架构、议事规则、知识产权与利益分配机制。",
+    },
 ]
 DEFAULT_REQUIRED_ATTACHMENTS = ["financial_evidence", "charter", "commitment"]
 
@@ -153,7 +173,9 @@ class Call(models.Model):
     rubric = models.JSONField("评分指标", default=list)
     panel_min_size = models.PositiveSmallIntegerField("评审专家组最少人数", default=5)
     panel_default_size = models.PositiveSmallIntegerField("评审专家组默认人数", default=7)
-    contact = models.TextField("咨询联系方式", blank=True, help_text="每行一条，如：市科技局基础研究科 0730-8186096")
+    contact = models.TextField(
+        "咨询联系方式", blank=True, help_text="每行一条，如：市科技局基础研究科 0730-8186096"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CallQuerySet.as_manager()

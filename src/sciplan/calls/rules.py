@@ -44,8 +44,12 @@ def check_windows(data: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     opens, closes, recommend = data.get("opens_at"), data.get("closes_at"), data.get("recommend_deadline")
     paper, correction = data.get("paper_deadline"), data.get("correction_deadline")
-    for name, label in (("opens_at", "网上申报开始时间"), ("closes_at", "网上申报截止时间"),
-                        ("recommend_deadline", "推荐截止时间"), ("paper_deadline", "纸质材料报送截止日期")):
+    for name, label in (
+        ("opens_at", "网上申报开始时间"),
+        ("closes_at", "网上申报截止时间"),
+        ("recommend_deadline", "推荐截止时间"),
+        ("paper_deadline", "纸质材料报送截止日期"),
+    ):
         if data.get(name) is None:
             errors[name] = f"请填写{label}。"
     if opens and closes and closes <= opens:
@@ -163,9 +167,14 @@ def check_settings(data: dict[str, Any]) -> dict[str, str]:
         errors["rd_threshold"] = "研发投入门槛不能为负数。"
     elif "rd_threshold" in data and data["rd_threshold"] >= RD_THRESHOLD_LIMIT:
         errors["rd_threshold"] = "研发投入门槛过大，请核对（单位：万元）。"
-    if "rd_first_year" in data and (data["rd_first_year"] is None or not 2000 <= int(data["rd_first_year"]) <= 2100):
+    if "rd_first_year" in data and (
+        data["rd_first_year"] is None or not 2000 <= int(data["rd_first_year"]) <= 2100
+    ):
         errors["rd_first_year"] = "请填写研发投入统计起始年度。"
-    for name, label in (("agreement_min_years", "合作协议最短期限"), ("cooperation_min_years", "实质性合作最短时长")):
+    for name, label in (
+        ("agreement_min_years", "合作协议最短期限"),
+        ("cooperation_min_years", "实质性合作最短时长"),
+    ):
         if name in data and (data[name] is None or not 0 <= int(data[name]) <= 20):
             errors[name] = f"{label}应为0至20年。"
     return errors

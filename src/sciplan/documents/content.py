@@ -311,8 +311,9 @@ def _members(snapshot: dict) -> list[Any]:
     for m in members:
         by_category[m["category_label"]] = by_category.get(m["category_label"], 0) + 1
     mix = "，".join(f"{name}{count}家" for name, count in by_category.items())
-    summary = f"成员单位共{len(members)}家，其中{authority.current().in_city}{local}家、市外{len(members) - local}家" + (
-        f"；{mix}。" if mix else "。"
+    summary = (
+        f"成员单位共{len(members)}家，其中{authority.current().in_city}{local}家、市外{len(members) - local}家"
+        + (f"；{mix}。" if mix else "。")
     )
     rows = []
     for i, m in enumerate(members, start=1):

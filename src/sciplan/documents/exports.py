@@ -132,7 +132,13 @@ def applications_workbook(
     headers += [label(name) for name in field_names]
     for year in years:
         headers += [f"{year}年营业收入（万元）", f"{year}年研发投入（万元）"]
-    headers += ["近三年研发投入合计（万元）", "研发平台", "成员单位数", f"其中{authority.current().in_city}", "附件数"]
+    headers += [
+        "近三年研发投入合计（万元）",
+        "研发平台",
+        "成员单位数",
+        f"其中{authority.current().in_city}",
+        "附件数",
+    ]
 
     table, members = [], []
     for index, (application, version) in enumerate(rows, start=1):

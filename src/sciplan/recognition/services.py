@@ -163,7 +163,11 @@ def confirm_workday_year(
         raise ValidationFailed("请检查标注的内容。", field_errors=errors)
     with transaction.atomic():
         entry = WorkdayYear.objects.select_for_update().filter(year=year).first()
-        old = {"holidays": entry.holidays, "workdays": entry.workdays, "source": entry.source} if entry else None
+        old = (
+            {"holidays": entry.holidays, "workdays": entry.workdays, "source": entry.source}
+            if entry
+            else None
+        )
         new = {
             "holidays": [d.isoformat() for d in off],
             "workdays": [d.isoformat() for d in worked],
@@ -177,7 +181,11 @@ def confirm_workday_year(
             entry.confirmed_by = by
             entry.save()
         audit.record(
-            "calendar.year_confirmed", actor=by, obj=entry, ip=ip, detail={"year": year, "old": old, "new": new}
+            "calendar.year_confirmed",
+            actor=by,
+            obj=entry,
+            ip=ip,
+            detail={"year": year, "old": old, "new": new},
         )
     return entry
 

@@ -345,7 +345,11 @@ def summary_docx(call: Call, recommender: Recommender, items: list[tuple[Recomme
     )
     if not items:
         document.add_paragraph("（本批次尚无推荐的申报。）")
-    for line in [f"填表日期：{clock.local(clock.now()):%Y年%m月%d日}", *signature_lines(recommender), FILLER_LINE]:
+    for line in [
+        f"填表日期：{clock.local(clock.now()):%Y年%m月%d日}",
+        *signature_lines(recommender),
+        FILLER_LINE,
+    ]:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.space_before = Pt(10)
         paragraph.paragraph_format.keep_with_next = True

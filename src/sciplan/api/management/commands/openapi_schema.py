@@ -18,7 +18,9 @@ SCHEMA_FILE = Path(settings.PROJECT_DIR) / "docs" / "openapi.json"
 
 def served_schema() -> str:
     """The schema as a client reads it from /api/v1/openapi.json, in the committed file's layout."""
-    host = next((h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")), "testserver")
+    host = next(
+        (h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")), "testserver"
+    )
     response = Client().get("/api/v1/openapi.json", HTTP_HOST=host)
     if response.status_code != 200:
         raise CommandError(f"/api/v1/openapi.json answered {response.status_code}")
