@@ -91,7 +91,9 @@ def _docx_one_line(data: bytes, columns: set[int]) -> list[str]:
 SUMMARY_HEADERS = ["序号", "联合体名称", "统一社会信用代码", "所在县市区/园区", "成员单位名单", "备注"]
 
 
-def _summary_files(user, call, application: Application, place: str, label: str, *, cosign: bool) -> dict[str, Office]:
+def _summary_files(
+    user, call, application: Application, place: str, label: str, *, cosign: bool
+) -> dict[str, Office]:
     """One recommender's 信息汇总表, as DOCX and as XLSX."""
     uscc = Application.objects.get(pk=application.pk).lead_unit.uscc
     docx_data, _, _ = export_summary(user, call.pk, "docx")
