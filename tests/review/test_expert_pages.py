@@ -202,3 +202,17 @@ def test_draw_page_for_a_drawn_panel_explains_the_replacement(seat, personas, cl
 
     assert response.status_code == 422
     assert "不能重新抽取" in response.content.decode()
+
+
+def test_empty_bureau_lists_say_what_comes_next(call, personas, client):
+    client.force_login(personas.bureau)
+
+    experts = client.get("/review/experts/").content.decode()
+    applications = client.get(f"/review/applications/?call={call.pk}").content.decode()
+    filtered = client.get(f"/review/applications/?call={call.pk}&q=无此联合体").content.decode()
+    draws = client.get(f"/review/draws/?call={call.pk}").content.decode()
+
+    assert 'href="/review/experts/new/">新增专家</a>' in experts
+    assert "申报书会出现在这里" in applications
+    assert "清除筛选条件" in filtered
+    assert "没有待抽取专家的申报书。" in draws and "state=recommended" in draws
