@@ -62,7 +62,11 @@ def test_create_recommender_records_its_values(personas):
     ("changes", "field", "message"),
     [
         ({"region_code": "43070"}, "region_code", "行政区划代码应为6位数字（GB/T 2260），如430602。"),
-        ({"region_code": ""}, "region_code", "县市区须填写6位行政区划代码（GB/T 2260），不以00结尾（00结尾的是地级市的代码）。"),
+        (
+            {"region_code": ""},
+            "region_code",
+            "县市区须填写6位行政区划代码（GB/T 2260），不以00结尾（00结尾的是地级市的代码）。",
+        ),
         ({"region_code": "430600"}, "region_code", "以00结尾的是地级市的代码，请填写县市区的6位代码。"),
         ({"region_code": "430602"}, "region_code", "行政区划代码430602已属于另一个县市区。"),
         ({"code": "430602"}, "code", "编码“430602”已被使用，请换一个。"),

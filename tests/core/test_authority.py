@@ -44,7 +44,9 @@ def zhuzhou_call() -> Call:
         rd_first_year=2023,
         contact="株洲市科学技术局高新技术科 0731-28680000",
     )
-    call.industries.set([Industry.objects.create(code="zz01", group=IndustryGroup.choices[0][0], name="轨道交通")])
+    call.industries.set(
+        [Industry.objects.create(code="zz01", group=IndustryGroup.choices[0][0], name="轨道交通")]
+    )
     call.recommenders.set(
         [Recommender.objects.create(code="430211", name="天元区科技局", kind=RecommenderKind.choices[0][0])]
     )

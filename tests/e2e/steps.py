@@ -289,19 +289,25 @@ def draw_panel(page, call_pk: int, size: int) -> None:
 
 
 def declare_and_score(page, application_pk: int, share: float) -> None:
-    """An assigned expert declares no conflict and scores every indicator at ``share`` of its maximum."""
+    """An assigned expert reads the commitment, declares no conflict and scores every indicator at
+    ``share`` of its maximum (the sheet is filled in, not yet sent)."""
     page.goto(f"{page.base}/review/assignments/")
-    page.get_by_role("button", name="声明无利益冲突，开始评审").click()
+    page.locator(f'a[href="/review/assignments/{application_pk}/declare/"]').click()
+    settle(page)
+    page.get_by_role("button", name="本人承诺无利益冲突，开始评审").click()
     settle(page)
     page.goto(f"{page.base}/review/assignments/{application_pk}/score/")
     for score in page.locator("input.score-input").all():
-        score.fill(str(max(1, int(float(score.get_attribute("max")) * share))))
+        score.fill(str(max(1, int(float(score.get_attribute("data-max")) * share))))
     for comment in page.locator('textarea[name^="comment_"]').all():
         comment.fill("技术路线清晰，合作机制健全。")
 
 
 def submit_scores(page) -> None:
-    page.get_by_role("button", name="提交评分").click()
+    """Reviews the sheet (each score and the weighted total), then confirms; the sheet is then locked."""
+    page.get_by_role("button", name="核对评分").click()
+    settle(page)
+    page.get_by_role("button", name=re.compile("^确认提交评分")).click()
     settle(page)
 
 

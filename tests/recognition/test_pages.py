@@ -29,7 +29,8 @@ def signed_in(user) -> Client:
 
 
 def test_propose_form_with_errors_keeps_what_was_typed(call, personas, ranking_guard):
-    application_in_state(call, personas.applicant, Status.UNDER_REVIEW)
+    application = application_in_state(call, personas.applicant, Status.UNDER_REVIEW)
+    ranking_guard(call, [application])
 
     response = signed_in(personas.bureau).post(
         reverse("recognition:propose", args=[call.pk]),
@@ -41,6 +42,31 @@ def test_propose_form_with_errors_keeps_what_was_typed(call, personas, ranking_g
     assert "请至少选择一个拟认定的联合体。" in html
     assert 'value="李娜、王强"' in html
     assert "会议纪要正文</textarea>" in html
+
+
+def test_propose_form_is_closed_with_a_reason_before_the_ranking_is_confirmed(call, personas):
+    application_in_state(call, personas.applicant, Status.UNDER_REVIEW)
+
+    html = signed_in(personas.bureau).get(reverse("recognition:call", args=[call.pk])).content.decode()
+
+    assert "评审排名尚未确认，暂不能确定拟认定名单。" in html
+    assert f'href="{reverse("review:ranking")}?call={call.pk}"' in html
+    assert 'name="applications"' not in html and "列入拟认定名单</button>" not in html
+
+
+def test_propose_form_with_errors_keeps_the_ticked_boxes(call, personas, ranking_guard):
+    first = application_in_state(call, personas.applicant, Status.UNDER_REVIEW)
+    second = application_in_state(call, personas.applicant_b, Status.UNDER_REVIEW, direction="智能装备")
+    ranking_guard(call, [first, second])
+
+    response = signed_in(personas.bureau).post(
+        reverse("recognition:propose", args=[call.pk]), {"applications": [second.pk], "attendees": "李娜"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert f'value="{second.pk}" checked' in html
+    assert f'value="{first.pk}">' in html
 
 
 def test_propose_and_publish_through_the_pages(call, personas, ranking_guard):

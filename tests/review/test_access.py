@@ -51,6 +51,8 @@ def test_bureau_pages_are_404_for_experts_and_applicants(under_review, personas,
         "/review/experts/",
         "/review/ranking/",
         "/review/intake/",
+        "/review/draws/",
+        f"/review/applications/{under_review.pk}/panel/",
     ]
     results = {}
     for user in (expert.user, personas.applicant, personas.county):
@@ -119,3 +121,33 @@ def test_seat_opens_nothing_before_review_and_cannot_be_declared_there(
 
     assert declared.status_code == 404
     assert Assignment.objects.get(expert=expert).status == "pending"
+
+
+def test_expert_pages_are_404_for_another_expert(under_review, personas, make_expert, client):
+    make_expert("专家", "单位甲", user=True)
+    stranger = make_expert("专家", "单位乙", user=True, fields=("equipment",))
+    panels.draw_panel([under_review.pk], size=1, by=personas.bureau)
+    client.force_login(stranger.user)
+
+    answers = [
+        client.get(f"/review/assignments/{under_review.pk}/{page}/").status_code
+        for page in ("declare", "score", "full")
+    ]
+
+    assert answers == [404, 404, 404]
+
+
+def test_bureau_actions_on_the_panel_are_404_for_the_expert(under_review, personas, make_expert, client):
+    expert = make_expert("专家", "单位甲", user=True)
+    panels.draw_panel([under_review.pk], size=1, by=personas.bureau)
+    seat = under_review.assignments.get()
+    client.force_login(expert.user)
+
+    replace = client.post(
+        f"/review/applications/{under_review.pk}/panel/replace/",
+        {"seats": [seat.pk], "reason_code": "other", "reason": "想换"},
+    )
+    reopen = client.post(f"/review/applications/{under_review.pk}/scores/1/reopen/", {"reason": "x"})
+
+    seat.refresh_from_db()
+    assert (replace.status_code, reopen.status_code, seat.status) == (404, 404, "pending")

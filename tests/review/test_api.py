@@ -114,7 +114,10 @@ def test_panel_draw_and_verify_over_the_api(under_review, personas, make_expert,
     again = client.post("/review/panels", {"applications": [under_review.pk], "size": 1})
 
     assert (verified["ok"], verified["recomputed"]) == (True, drawn["result"])
-    assert (again.status_code, again.json()["detail"]) == (409, "“岳阳市测试方向创新联合体”已抽取评审专家。")
+    assert (again.status_code, again.json()["detail"]) == (
+        409,
+        "“岳阳市测试方向创新联合体”已抽取评审专家，不能重新抽取。如需更换专家，请在该申报书的评审组页面选择要替换的专家并说明原因。",
+    )
 
 
 def test_expert_list_filters_by_field_before_paging(personas, make_expert, api):

@@ -144,7 +144,11 @@ def test_rubric_cannot_change_once_review_started(under_review, personas, make_e
         )
 
 
-def test_an_expert_sees_other_scores_only_after_submitting(under_review, personas, make_expert, client):
+def test_an_expert_sees_the_panel_only_after_the_ranking_is_confirmed(
+    under_review, personas, make_expert, client
+):
+    under_review.call.panel_min_size = 2
+    under_review.call.save(update_fields=["panel_min_size"])
     first, second = make_expert("专家", "单位甲", user=True), make_expert("专家", "单位乙", user=True)
     panels.draw_panel([under_review.pk], size=2, by=personas.bureau)
     for expert in (first, second):
@@ -157,10 +161,14 @@ def test_an_expert_sees_other_scores_only_after_submitting(under_review, persona
 
     before = client.get(url)
     _score(panels.get_assignment_for(second.user, under_review.pk), second.user, "12")
-    after = client.get(url)
+    all_in = client.get(url)
+    scoring.confirm_ranking(under_review.call, by=personas.bureau)
+    confirmed = client.get(url)
 
-    assert [s.total for s in before.context["others"]] == []
-    assert [s.total for s in after.context["others"]] == [D("50.00")]
+    assert before.context["result"] is None
+    assert all_in.context["result"] is None
+    assert "50.00" not in all_in.content.decode()
+    assert confirmed.context["result"] == scoring.PanelResult(["50.00", "60.00"], "55.00", False)
 
 
 def test_ranking_export_keeps_formula_like_text_inert():

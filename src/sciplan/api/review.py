@@ -21,7 +21,7 @@ from sciplan.core import audit
 from sciplan.core.http import client_ip
 from sciplan.review import experts as pool
 from sciplan.review import invitations, panels, scoring, services
-from sciplan.review.models import Expert
+from sciplan.review.models import GONE, Expert
 
 router = Router(tags=["评审"])
 
@@ -441,9 +441,36 @@ class DrawListQuery(Schema):
 
 class DrawRecordOut(DrawOut):
     is_redraw: bool = Field(description="是否为补抽（回避、声明冲突或无法联系后补足空缺）")
+    reason_code: str = Field(
+        description=(
+            "补抽原因类别：recusal（回避）、conflict（申报冲突）、unreachable（专家无法联系）、other（其他）、"
+            "self_recusal（专家本人声明回避）、vacancy（空缺席位补抽）；首次抽取为空"
+        )
+    )
     reason: str = Field(description="补抽原因")
+    replaced: list[int] = Field(description="本次抽中、后来被替换或本人回避的专家编号")
     drawn_by: str = Field(description="操作人")
     drawn_at: datetime = Field(description="抽取时间")
+
+
+class SeatsReplaceIn(Schema):
+    experts: list[int] = Field(description="要替换的专家编号（须在当前评审组中且尚未提交评分）")
+    reason_code: str = Field(
+        description="原因：recusal（回避）、conflict（申报冲突）、unreachable（专家无法联系）、other（其他）"
+    )
+    reason: str = Field(description="具体情况（必填）")
+
+
+class ScoreReopenIn(Schema):
+    reason: str = Field(description="退回原因（必填，专家将看到）")
+
+
+class ScoreReopenOut(Schema):
+    application_id: int
+    expert_id: int
+    reason: str
+    previous_total: str
+    reopened_at: datetime
 
 
 @router.get(
@@ -456,16 +483,59 @@ def panel_list(request, query: Query[DrawListQuery]):
     """本批次的全部抽取记录，新的在前，每条含种子与快照校验值，可逐条用 panel_verify 复核；补抽记录一并列出。"""
     user = _user(request)
     draws = panels.draws_for(user, query.call_id, application_id=query.application_id)
-    return [
-        {
-            **_draw_out(d),
-            "is_redraw": d.is_redraw,
-            "reason": d.reason,
-            "drawn_by": d.drawn_by.display_name,
-            "drawn_at": d.drawn_at,
-        }
-        for d in draws
-    ]
+    return [_draw_record_out(d) for d in draws]
+
+
+def _draw_record_out(d) -> dict:
+    return {
+        **_draw_out(d),
+        "is_redraw": d.is_redraw,
+        "reason_code": d.reason_code,
+        "reason": d.reason,
+        "replaced": sorted({a.expert_id for a in d.assignments.all() if a.status in GONE}),
+        "drawn_by": d.drawn_by.display_name,
+        "drawn_at": d.drawn_at,
+    }
+
+
+@router.post(
+    "/review/applications/{application_id}/panel/replace",
+    response={201: DrawRecordOut, **errors(401, 404, 409, 422)},
+    operation_id="panel_replace",
+    summary="替换评审组专家并重新抽取",
+)
+def panel_replace(request, application_id: int, payload: SeatsReplaceIn):
+    """评审组抽定后只能逐一替换专家，须选择原因并写明具体情况；被替换的专家与原抽取记录一并保留，可用 panel_list 查看。"""
+    user = _user(request)
+    application = panels.panel_record(user, application_id).application
+    draw = panels.replace_seats(
+        application,
+        assignment_ids=panels.seat_ids(application, payload.experts),
+        reason_code=payload.reason_code,
+        reason=payload.reason,
+        by=user,
+    )
+    return 201, _draw_record_out(draw)
+
+
+@router.post(
+    "/review/applications/{application_id}/experts/{expert_id}/score/reopen",
+    response={200: ScoreReopenOut, **errors(401, 404, 409, 422)},
+    operation_id="score_reopen",
+    summary="退回专家评分",
+)
+def score_reopen(request, application_id: int, expert_id: int, payload: ScoreReopenIn):
+    """退回一位专家已提交（已锁定）的评分供其修改，须写明原因；专家会收到通知，重新提交前原评分仍计入。"""
+    user = _user(request)
+    score = scoring.score_of_expert(user, application_id, expert_id)
+    reopening = scoring.reopen_score(score, reason=payload.reason, by=user, ip=client_ip(request))
+    return {
+        "application_id": application_id,
+        "expert_id": expert_id,
+        "reason": reopening.reason,
+        "previous_total": str(reopening.previous_total),
+        "reopened_at": reopening.reopened_at,
+    }
 
 
 @router.get(
@@ -596,7 +666,7 @@ def conflict_declare(request, application_id: int, payload: DeclareIn):
     description="评审专家按评分指标逐项打分（0 至满分，最多一位小数）并填写评语；须先声明无利益冲突。排名确认后不能再提交或修改（409）。",
 )
 def score_submit(request, application_id: int, payload: ScoreIn):
-    """按评分指标逐项打分并填写评语；排名确认后不能再提交或修改。"""
+    """按评分指标逐项打分并填写评语。提交后评分即锁定，再次提交返回 409（score_locked），除非市科技局已用 score_reopen 退回；排名确认后不能再提交。"""
     user = _user(request)
     score = scoring.submit_score(
         panels.get_assignment_for(user, application_id),

@@ -306,6 +306,10 @@ AUDITOR_ALLOWED = frozenset(
         "accounts:audit_export",
         "accounts:otp_setup",
         "accounts:otp_verify",
+        # The draw records, so the audit viewer can check that no panel was re-rolled (SPEC §8).
+        "review:draws",
+        "review:draw",
+        "review:panel",
     }
 )
 

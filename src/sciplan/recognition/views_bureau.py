@@ -72,6 +72,7 @@ def _call_context(call: Call, **extra) -> dict:
         "today": today.isoformat(),
         "data": {},
         "errors": {},
+        "picked": [],
         **extra,
     }
 
@@ -101,7 +102,10 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         context = _call_context(
-            call, data=request.POST, errors=exc.field_errors or {"applications": exc.message}
+            call,
+            data=request.POST,
+            errors=exc.field_errors or {"applications": exc.message},
+            picked=request.POST.getlist("applications"),
         )
         return render(request, "recognition/call.html", context, status=422)
     messages.success(request, "拟认定名单与决策会议已记录。")

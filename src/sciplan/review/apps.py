@@ -20,5 +20,6 @@ class ReviewConfig(AppConfig):
         register("申报书", "review:applications", roles=bureau, order=20)
         register("受理登记", "review:intake", roles=bureau, order=25)
         register("专家库", "review:experts", roles=bureau, order=30)
+        register("专家抽取", "review:draws", roles={Role.BUREAU, Role.AUDITOR}, order=33)
         register("评审排名", "review:ranking", roles=bureau, order=35)
         register("评审任务", "review:assignments", roles={Role.EXPERT}, order=10)

@@ -169,6 +169,22 @@ class AvoidEntry(models.Model):
         return f"{self.application_id}×{self.expert_id}"
 
 
+class DrawReason(models.TextChoices):
+    """Why a panel that already exists is drawn again. The first four are what the bureau may choose
+    (always with a written explanation); the last two are recorded by the system itself."""
+
+    RECUSAL = "recusal", "回避"
+    CONFLICT = "conflict", "申报冲突"
+    UNREACHABLE = "unreachable", "专家无法联系"
+    OTHER = "other", "其他"
+    SELF_RECUSAL = "self_recusal", "专家本人声明回避"
+    VACANCY = "vacancy", "空缺席位补抽"
+
+
+# What the bureau may choose when it replaces seats on a drawn panel.
+BUREAU_REDRAW_REASONS = (DrawReason.RECUSAL, DrawReason.CONFLICT, DrawReason.UNREACHABLE, DrawReason.OTHER)
+
+
 class Draw(models.Model):
     """One recorded draw. ``snapshot`` holds everything the draw used (the ordered pool with the
     attributes the rules read, the applications' units, avoid lists, declared conflicts and seats
@@ -183,6 +199,7 @@ class Draw(models.Model):
     result = models.JSONField("抽取结果", default=list)
     is_redraw = models.BooleanField("补抽", default=False)
     reason = models.CharField("补抽原因", max_length=300, blank=True)
+    reason_code = models.CharField("补抽原因类别", max_length=16, choices=DrawReason.choices, blank=True)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     drawn_at = models.DateTimeField("抽取时间", auto_now_add=True)
 
@@ -199,6 +216,11 @@ class AssignmentStatus(models.TextChoices):
     PENDING = "pending", "待声明回避情况"
     ACTIVE = "active", "已声明无利益冲突"
     RECUSED = "recused", "已回避"
+    REPLACED = "replaced", "已被替换"
+
+
+# Seats that no longer count on the panel: the expert recused, or the bureau replaced them.
+GONE = (AssignmentStatus.RECUSED, AssignmentStatus.REPLACED)
 
 
 class Assignment(models.Model):
@@ -212,6 +234,14 @@ class Assignment(models.Model):
     )
     declared_at = models.DateTimeField("声明时间", null=True, blank=True)
     recusal_reason = models.CharField("回避原因", max_length=300, blank=True)
+    replaced_by_draw = models.ForeignKey(
+        Draw,
+        verbose_name="替换抽取",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -232,6 +262,8 @@ class Score(models.Model):
     comments = models.JSONField("分项意见", default=dict)
     total = models.DecimalField("总分", max_digits=6, decimal_places=2)
     submitted_at = models.DateTimeField("提交时间")
+    # Submitted scores are locked; only the bureau reopens one (with a reason, see ScoreReopening).
+    reopened = models.BooleanField("已退回修改", default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -240,6 +272,27 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment_id}: {self.total}"
+
+
+class ScoreReopening(models.Model):
+    """The bureau reopened a submitted score for its expert to revise. Kept forever with the score as it
+    stood, so what changed after the reopening can always be compared."""
+
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="reopenings")
+    reason = models.CharField("退回原因", max_length=300)
+    previous_values = models.JSONField("退回前分项得分")
+    previous_total = models.DecimalField("退回前总分", max_digits=6, decimal_places=2)
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reopened_at = models.DateTimeField("退回时间", auto_now_add=True)
+    resubmitted_at = models.DateTimeField("重新提交时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reopened_at", "-id"]
+        verbose_name = "评分退回"
+        verbose_name_plural = "评分退回"
+
+    def __str__(self) -> str:
+        return f"{self.score_id}@{self.reopened_at:%Y-%m-%d}"
 
 
 class Ranking(models.Model):

@@ -15,6 +15,7 @@ from sciplan.applications.workflow import PRIVATE_TO_APPLICANT, Status
 from sciplan.calls.models import Call, Recommender
 from sciplan.core import clock
 from sciplan.review.models import (
+    GONE,
     Assignment,
     AssignmentStatus,
     PaperReceipt,
@@ -237,7 +238,7 @@ def dashboard(call: Call) -> Dashboard:
             {"label": f"补正截止：{a.consortium_name}", **_countdown(a.correction_deadline, now)}
         )
     seats = Assignment.objects.filter(application__in=base).aggregate(
-        seats=Count("id", filter=~Q(status=AssignmentStatus.RECUSED)),
+        seats=Count("id", filter=~Q(status__in=GONE)),
         pending=Count("id", filter=Q(status=AssignmentStatus.PENDING)),
         scored=Count("score"),
     )

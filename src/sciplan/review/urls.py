@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sciplan.review.views import bureau, expert, pool
+from sciplan.review.views import bureau, expert, panel, pool
 
 app_name = "review"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("applications/<int:pk>/avoid/", bureau.avoid, name="avoid"),
     path("applications/<int:pk>/draw/", bureau.draw_one, name="draw_one"),
     path("applications/<int:pk>/fill/", bureau.fill_vacancies, name="fill_vacancies"),
+    path("applications/<int:pk>/panel/", panel.panel_page, name="panel"),
+    path("applications/<int:pk>/panel/replace/", panel.replace_seats, name="replace_seats"),
+    path("applications/<int:pk>/scores/<int:score_id>/reopen/", panel.reopen_score, name="reopen_score"),
     path("visit-files/<int:pk>/", bureau.visit_file, name="visit_file"),
     path("intake/", bureau.intake, name="intake"),
     path("draws/", bureau.draws, name="draws"),
@@ -30,4 +33,5 @@ urlpatterns = [
     path("assignments/", expert.assignments, name="assignments"),
     path("assignments/<int:application_id>/declare/", expert.declare, name="declare"),
     path("assignments/<int:application_id>/score/", expert.score, name="score"),
+    path("assignments/<int:application_id>/full/", expert.full_text, name="full_text"),
 ]

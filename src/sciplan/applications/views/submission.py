@@ -123,7 +123,7 @@ def receipt(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "applications/receipt.html", context)
 
 
-def _snapshot_sections(snapshot: dict[str, Any], *, show_pii: bool) -> list[dict[str, Any]]:
+def snapshot_sections(snapshot: dict[str, Any], *, show_pii: bool) -> list[dict[str, Any]]:
     """The frozen fields grouped by section, labelled like the form, for reading."""
     values = snapshot.get("fields", {})
     rendered = []
@@ -196,7 +196,7 @@ def version_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "overview",
         version=version,
         snapshot=snapshot,
-        sections=_snapshot_sections(snapshot, show_pii=sees_personal_data(request.user, application)),
+        sections=snapshot_sections(snapshot, show_pii=sees_personal_data(request.user, application)),
         budget_table=_snapshot_budget(snapshot),
         files=files,
         members=members,

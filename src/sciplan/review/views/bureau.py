@@ -30,7 +30,7 @@ from sciplan.review.models import (
     SiteVisit,
     VisitConclusion,
 )
-from sciplan.review.views import bureau_only
+from sciplan.review.views import bureau_only, draw_readers
 
 PAGE_SIZE = 20
 
@@ -245,11 +245,15 @@ def fill_vacancies(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "draw", run)
 
 
-@bureau_only
+@draw_readers
 def draws(request: HttpRequest) -> HttpResponse:
+    """The bureau draws here; the audit viewer reads the same records without the form."""
     call = _call(request)
     errors: dict = {}
     help_links: list[dict[str, str]] = []
+    can_draw = request.user.role == Role.BUREAU
+    if request.method == "POST" and not can_draw:
+        raise Http404
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]
         size = request.POST.get("size", "")
@@ -271,22 +275,29 @@ def draws(request: HttpRequest) -> HttpResponse:
         .filter(assignments__isnull=True)
         .order_by("industry__order", "pk")
     )
-    records = list(Draw.objects.filter(call=call).select_related("drawn_by")[:50])
+    records = list(
+        Draw.objects.filter(call=call)
+        .select_related("drawn_by")
+        .prefetch_related("assignments__application")[:50]
+    )
     names = dict(Industry.objects.values_list("code", "name"))
     for record in records:
         record.field_name = names.get(record.field, record.field)
     context = {
         "call": call,
+        "calls": Call.objects.order_by("-opens_at"),
+        "can_draw": can_draw,
         "waiting": waiting,
         "records": records,
         "errors": errors,
         "pool_help": help_links,
         "data": request.POST,
+        "picked": request.POST.getlist("applications"),
     }
     return render(request, "review/draws.html", context, status=422 if errors else 200)
 
 
-@bureau_only
+@draw_readers
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         draw = panels.get_draw_for(request.user, pk)
