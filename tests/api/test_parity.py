@@ -106,6 +106,8 @@ SERVICE_OPERATIONS = {
     "review.invitations.invite_many": "expert_invite",  # the page's "invite all" is one call per expert
     "review.panels.draw_panel": "panel_draw",
     "review.panels.fill_vacancies": "panel_fill",
+    "review.panels.replace_seats": "panel_replace",
+    "review.scoring.reopen_score": "score_reopen",
     "review.panels.add_avoid": "avoid_create",
     "review.services.record_summary_table": "summary_table_receipt_create",
     "review.experts.update_expert": "expert_update",
@@ -141,6 +143,8 @@ NOT_IN_API = {
     "accounts.services.change_role": "no page calls it; the administrator changes roles with user_update",
     "accounts.user_admin.create_first_admin": "the installation's first account (manage.py create_admin)",
     "accounts.user_admin.password_set_by_link": "the person's own one-time e-mailed link, on the web",
+    "review.scoring.check_score": "writes nothing: the page's review step before score_submit, whose 422 "
+    "answers carry the same checks",
     # gaps: pages without an operation yet
     "calls.dictionaries.create_entry": "gap: the dictionaries (industries, recommending units) are read-only "
     "through dictionary_list; editing them is the administrator's page",

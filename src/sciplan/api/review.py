@@ -466,11 +466,13 @@ class ScoreReopenIn(Schema):
 
 
 class ScoreReopenOut(Schema):
-    application_id: int
-    expert_id: int
-    reason: str
-    previous_total: str
-    reopened_at: datetime
+    """退回重评的记录。"""
+
+    application_id: int = Field(description="申报书编号")
+    expert_id: int = Field(description="专家编号")
+    reason: str = Field(description="市科技局写明的退回理由")
+    previous_total: str = Field(description="退回前的评分合计")
+    reopened_at: datetime = Field(description="退回时间")
 
 
 @router.get(

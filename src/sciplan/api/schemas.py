@@ -111,6 +111,7 @@ class ErrorCode(StrEnum):
     INCOMPLETE = "incomplete"  # 409: work still open (scores, draws) blocks the step
     PANEL_TOO_SMALL = "panel_too_small"  # 409
     RANKING_CONFIRMED = "ranking_confirmed"  # 409
+    SCORE_LOCKED = "score_locked"  # 409: a submitted score, until the bureau reopens it
     FILE_TAMPERED = "file_tampered"  # 409: a stored file no longer matches its recorded SHA-256
     TOO_LARGE = "too_large"  # 413
     NOT_READY = "not_ready"  # 202 (not an error): a document still being generated, see Retry-After
