@@ -372,6 +372,8 @@ RATE_LIMITS = [
     # one budget for a unit's registration, on the page and through the API (unit_register)
     ("accounts:register|api:unit_register", "POST", env_int("SCIPLAN_RATE_REGISTER", 10), 3600, "ip"),
     ("api:auth_token_create", "POST", env_int("SCIPLAN_RATE_TOKEN", 20), 300, "ip"),
+    # Looking up an objection by 受理编号 and phone: few tries, so receipt numbers cannot be guessed.
+    ("recognition:objection_lookup", "POST", env_int("SCIPLAN_RATE_OBJECTION_LOOKUP", 10), 3600, "ip"),
     ("*objection*", "POST", env_int("SCIPLAN_RATE_OBJECTION", 5), 3600, "ip"),
     ("*export*", "GET,POST", env_int("SCIPLAN_RATE_EXPORT", 30), 300, "user"),
     ("*summary_table*", "GET,POST", env_int("SCIPLAN_RATE_EXPORT", 30), 300, "user"),

@@ -87,7 +87,8 @@ def test_propose_and_publish_through_the_pages(call, personas, ranking_guard):
     )
     with time_machine.travel(at(2024, 9, 27, 9, 0), tick=False):
         published = client.post(
-            reverse("recognition:publish", args=[call.pk]), {"starts_on": "2024-09-27", "end_time": "17:30"}
+            reverse("recognition:publish", args=[call.pk]),
+            {"starts_on": "2024-09-27", "end_time": "17:30", "confirm": "1"},
         )
 
     assert (proposed.status_code, published.status_code) == (302, 302)
@@ -105,6 +106,7 @@ def test_recognize_page_shows_the_duplicate_name_beside_the_field(published, per
                 "official_name": "岳阳市新材料创新联合体",
                 "doc_number": "岳科发〔2024〕1号",
                 "recognized_on": "2024-10-16",
+                "confirm": "1",
             },
         )
         response = client.post(
@@ -113,6 +115,7 @@ def test_recognize_page_shows_the_duplicate_name_beside_the_field(published, per
                 "official_name": "岳阳市新材料创新联合体",
                 "doc_number": "岳科发〔2024〕2号",
                 "recognized_on": "2024-10-16",
+                "confirm": "1",
             },
         )
 

@@ -51,6 +51,8 @@ def test_public_pages_and_endpoints_carry_no_contact_or_personal_data(recognized
             reverse("recognition:notices"),
             reverse("recognition:notice", args=[notice.pk]),
             reverse("recognition:objection_new", args=[notice.pk]),
+            reverse("recognition:objection_done", args=[notice.pk]),
+            reverse("recognition:objection_lookup"),
             reverse("recognition:register"),
             reverse("recognition:register_detail", args=[recognition.pk]),
             "/api/v1/public-notices",

@@ -132,10 +132,13 @@ def test_web_recommend_then_finance_confirm(call, personas, web_as):
     record_clean_credit(application, personas.county)
 
     first = web_as("county").post(
-        f"/recommend/applications/{application.pk}/act/recommend/", {"opinion": "同意推荐。", "rank": "1"}
+        f"/recommend/applications/{application.pk}/act/recommend/",
+        {"opinion": "同意推荐。", "rank": "1", "confirm": "1"},
     )
     waiting = web_as("finance").get(f"/recommend/applications/{application.pk}/").content.decode()
-    second = web_as("finance").post(f"/recommend/applications/{application.pk}/act/finance_confirm/")
+    second = web_as("finance").post(
+        f"/recommend/applications/{application.pk}/act/finance_confirm/", {"confirm": "1"}
+    )
     application.refresh_from_db()
 
     assert (first.status_code, second.status_code) == (302, 302)

@@ -140,7 +140,7 @@ def test_unit_review_with_an_off_site_next_lands_on_the_site(client_for, persona
     unit = Unit.objects.filter(recommender=personas.county.recommender).first()
     Unit.objects.filter(pk=unit.pk).update(status=UnitStatus.PENDING)
     response = client_for("county").post(
-        f"/accounts/units/{unit.pk}/review/", {"decision": "approve", "next": target}
+        f"/accounts/units/{unit.pk}/review/", {"decision": "approve", "next": target, "confirm": "1"}
     )
 
     assert response.status_code == 302

@@ -14,6 +14,7 @@ from sciplan.api.auth import issue_token
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Recommender
+from tests.accounts.helpers import licence_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +142,8 @@ def test_registration_ignores_role_staff_and_approval(dictionaries):
             "name": "测试",
             "mobile": "13807309999",
             "password": "Strong-Pass-2024",
+            "password2": "Strong-Pass-2024",
+            "licence": licence_scan(),
             "role": Role.BUREAU,
             "is_staff": "on",
             "is_superuser": "on",
@@ -191,7 +194,12 @@ def test_unit_review_cannot_move_the_unit_to_another_recommender(personas):
 
     client.post(
         f"/accounts/units/{pending.pk}/review/",
-        {"decision": "approve", "recommender": Recommender.objects.get(code="P01").pk, "name": "改名"},
+        {
+            "decision": "approve",
+            "confirm": "1",
+            "recommender": Recommender.objects.get(code="P01").pk,
+            "name": "改名",
+        },
     )
 
     pending.refresh_from_db()

@@ -56,6 +56,9 @@ UNCLASSIFIED = {
     "applications:confirm": "the one-time member token is the credential (tested by the applications suite)",
     "accounts:review_unit": "a unit registration, scoped by recommender (tests/security: test_unit_review_scope)",
     "api:unit_approve": "same relation as accounts:review_unit",
+    "recognition:objection_done": "a public notice's id; the answer is read from the browser's own session",
+    "accounts:unit_review": "same relation as accounts:review_unit (tests/accounts/test_unit_review.py)",
+    "accounts:unit_licence": "same relation as accounts:review_unit (tests/accounts/test_unit_review.py)",
     "recommendations:letter_download": "a recommender's letter: own recommender or bureau",
     "recommendations:summary": "a call's summary table: the recommender's own applications only",
     "api:recommendation_letter_upload": "per call, own recommender",
@@ -420,7 +423,7 @@ def test_unit_review_scope(personas):
         client = Client()
         client.force_login(personas[name])
         answers[name] = client.post(
-            f"/accounts/units/{pending.pk}/review/", {"decision": "approve"}
+            f"/accounts/units/{pending.pk}/review/", {"decision": "approve", "confirm": "1"}
         ).status_code
 
     assert answers == {"county_b": 404, "park": 404, "applicant": 404, "admin": 404}

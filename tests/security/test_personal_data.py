@@ -18,6 +18,7 @@ from sciplan.applications.workflow import Status
 from sciplan.core import masking
 from sciplan.core.models import AuditEvent
 from sciplan.core.scrubbing import mask_personal, scrub
+from tests.accounts.helpers import licence_scan
 from tests.security.routes import all_routes, url_for
 from tests.security.test_permission_matrix import _args, _classify, _objects
 
@@ -196,6 +197,8 @@ def test_logs_and_audit_hold_no_secrets_after_login_registration_and_submission(
             "name": "隐私",
             "mobile": "13607301111",
             "password": "Secret-Reg-2024",
+            "password2": "Secret-Reg-2024",
+            "licence": licence_scan(),
         },
     )
     submit_application(complete_application, by=personas.applicant)

@@ -28,6 +28,8 @@ PUBLIC = {
     "recognition:notices": "公示 is public by law",
     "recognition:notice": "one public notice",
     "recognition:objection_new": "the public files objections with a real name (SPEC §8)",
+    "recognition:objection_done": "the answer to a filed objection, read from this browser's session only",
+    "recognition:objection_lookup": "an objector looks up its status with 受理编号 and phone (rate-limited)",
     "recognition:register": "the public list of recognised consortia",
     "recognition:register_detail": "one recognised consortium in the public list",
     "documents:verify": "anyone checks a paper copy against the submitted version (SPEC §10)",

@@ -168,3 +168,25 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name}"
+
+
+class UnitLicence(models.Model):
+    """The scan of the business licence (or registration certificate) a unit uploads when it registers,
+    for its recommender to compare with the code and name before approving (SPEC §2)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="licences")
+    original_name = models.CharField("文件名", max_length=255)
+    storage_key = models.CharField(max_length=255, unique=True)
+    content_kind = models.CharField("文件格式", max_length=8)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = "营业执照扫描件"
+        verbose_name_plural = "营业执照扫描件"
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from sciplan.accounts import uscc
-from sciplan.accounts.models import Unit, UnitKind, UnitStatus, UsccOverride, User
+from sciplan.accounts.models import Unit, UnitKind, UnitLicence, UnitStatus, UsccOverride, User
 from sciplan.accounts.roles import Role
 from sciplan.accounts.validators import validate_mobile, validate_username
 from sciplan.calls.models import Recommender
-from sciplan.core import audit, clock
+from sciplan.core import audit, clock, filetypes, storage
 from sciplan.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from sciplan.core.notifications import notify
 
@@ -48,6 +49,10 @@ def uscc_accepted(code: str) -> bool:
     return uscc.is_valid(code) or uscc_overridden(uscc.normalize(code))
 
 
+# What the registration's done page promises: the recommender reviews a new unit within this many
+# working days (the unit is told in-app and by e-mail, see approve_unit).
+REVIEW_WORKING_DAYS = 3
+
 REGISTRATION_FIELDS = (
     "unit_name",
     "uscc",
@@ -63,9 +68,53 @@ REGISTRATION_FIELDS = (
 )
 
 
-def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
-    """A new applicant unit and its unit administrator. The unit waits for its recommender's approval."""
+LICENCE_TYPES = ("pdf", "jpeg", "png")
+
+
+def _licence_kind(fileobj: IO[bytes]) -> str:
+    """The sniffed type of an uploaded licence scan; ``ValidationError`` with the reason otherwise."""
+    size = fileobj.seek(0, 2)
+    fileobj.seek(0)
+    if size == 0:
+        raise ValidationError("文件为空，请重新选择。")
+    if size > settings.UPLOAD_MAX_BYTES:
+        limit = settings.UPLOAD_MAX_BYTES // 1048576
+        raise ValidationError(f"文件大小为{size / 1048576:.1f}MB，超过{limit}MB的限制。")
+    try:
+        kind = filetypes.sniff(fileobj, accept=LICENCE_TYPES)
+    except filetypes.FileTypeError as exc:
+        raise ValidationError(str(exc)) from None
+    if kind not in LICENCE_TYPES:
+        raise ValidationError(f"营业执照只接受{filetypes.describe(LICENCE_TYPES)}文件（扫描件或照片）。")
+    return kind
+
+
+def licence_of(unit: Unit) -> UnitLicence | None:
+    return unit.licences.select_related("uploaded_by").first()
+
+
+def register_unit(
+    data: dict[str, Any],
+    *,
+    licence: IO[bytes] | None = None,
+    licence_name: str = "",
+    licence_required: bool = False,
+    ip: str | None = None,
+) -> User:
+    """A new applicant unit and its unit administrator. The unit waits for its recommender's approval.
+
+    ``licence`` is the scan of its business licence, stored privately with the unit (the web form
+    requires it, ``licence_required``); the file is written before its row and removed if the
+    registration fails."""
     errors: dict[str, str] = {}
+    licence_kind = ""
+    if licence is not None:
+        try:
+            licence_kind = _licence_kind(licence)
+        except ValidationError as exc:
+            errors["licence"] = "；".join(exc.messages)
+    elif licence_required:
+        errors["licence"] = "请上传营业执照或登记证书的扫描件（PDF、JPG或PNG）。"
     cleaned: dict[str, Any] = {}
     required = {"unit_name", "uscc", "recommender", "username", "name", "mobile", "password"}
     for name in REGISTRATION_FIELDS:
@@ -107,10 +156,13 @@ def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
             validate_password(cleaned["password"], probe)
         except ValidationError as exc:
             errors["password"] = "；".join(exc.messages)
+    # The web form asks for the password twice (the API client types it once, from a script).
+    if "password2" in data and data.get("password2") != data.get("password"):
+        errors["password2"] = "两次输入的密码不一致，请重新输入。"
     if errors:
         raise ValidationFailed("注册信息有误，请按提示修改。", field_errors=errors)
     try:
-        with transaction.atomic():
+        with storage.files_with_rows():
             unit = Unit.objects.create(
                 name=cleaned["unit_name"],
                 uscc=cleaned["uscc"],
@@ -134,6 +186,11 @@ def register_unit(data: dict[str, Any], *, ip: str | None = None) -> User:
             )
             user.set_password(cleaned["password"])
             user.save()
+            if licence is not None:
+                stored = storage.store_upload(
+                    licence, filename=licence_name, kind=licence_kind, prefix=f"licences/{unit.pk}", by=user
+                )
+                UnitLicence.objects.create(unit=unit, **stored)
             audit.record("unit.register", actor=user, obj=unit, ip=ip, detail={"uscc": unit.uscc})
             reviewers = User.objects.filter(
                 recommender=unit.recommender, role=Role.RECOMMENDER, is_active=True

@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -19,8 +20,10 @@ from sciplan.accounts import services, user_admin
 from sciplan.accounts.forms import LoginForm, SciplanPasswordChangeForm
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
-from sciplan.core import authority, clock
+from sciplan.core import audit, authority, clock, storage
+from sciplan.core.confirmation import Confirmation, Kind, confirmed, open_only
 from sciplan.core.errors import DomainError
+from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip, safe_next
 
 
@@ -95,7 +98,14 @@ def register(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
-            services.register_unit(request.POST.dict(), ip=client_ip(request))
+            upload = request.FILES.get("licence")
+            services.register_unit(
+                request.POST.dict(),
+                licence=upload,
+                licence_name=(upload.name or "") if upload else "",
+                licence_required=True,
+                ip=client_ip(request),
+            )
         except DomainError as exc:
             errors = exc.field_errors
             messages.error(request, exc.message)
@@ -110,18 +120,96 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def register_done(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/register_done.html")
+    return render(request, "accounts/register_done.html", {"review_days": services.REVIEW_WORKING_DAYS})
+
+
+def _review_confirmations(unit) -> dict[str, Confirmation]:
+    return {
+        "approve": Confirmation(
+            key="approve",
+            title=f"确认“{unit.name}”的注册审核通过？",
+            happens=(
+                "审核通过后，该单位的账号即可提交申报书，本单位受理其申报。",
+                "通过后不能撤回；如发现虚假注册，须联系市科技局停用账号。",
+            ),
+            told=f"该单位的单位管理员（{unit.contact_name}），站内通知和电子邮件。",
+            button="确认审核通过",
+        ),
+        "reject": Confirmation(
+            key="reject",
+            title=f"确认“{unit.name}”的注册审核不通过？",
+            happens=(
+                "该单位不能提交申报；不通过的理由写入通知。",
+                "单位须按理由修改后重新注册，本次审核结果不能撤回。",
+            ),
+            told=f"该单位的单位管理员（{unit.contact_name}），站内通知和电子邮件。",
+            button="确认不通过",
+            kind=Kind.DESTRUCTIVE,
+        ),
+    }
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"status": 404, "title": "未找到", "message": "页面不存在，或您无权查看。"},
+        status=404,
+    )
+
+
+def _unit_page(request: HttpRequest, unit, *, asking: str = "", errors=None, status: int = 200):
+    confirmations = _review_confirmations(unit)
+    if asking:
+        confirmations = open_only(confirmations, asking)
+    context = {
+        "unit": unit,
+        "admin": unit.users.filter(is_unit_admin=True).order_by("id").first(),
+        "licence": services.licence_of(unit),
+        "confirm": confirmations,
+        "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+        "errors": errors or {},
+    }
+    return render(request, "accounts/unit_review.html", context, status=status)
+
+
+@login_required
+def unit_licence(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The licence scan of a unit, for its reviewer (the region's recommender or the bureau) only."""
+    try:
+        unit = services.get_unit_for_review(request.user, pk)
+    except DomainError:
+        raise Http404 from None
+    item = services.licence_of(unit)
+    if item is None:
+        raise Http404
+    audit.record("unit.licence_download", actor=request.user, obj=item, ip=client_ip(request))
+    return storage.attachment_response(
+        item.storage_key,
+        filename=item.original_name,
+        content_type=MIME.get(item.content_kind, "application/octet-stream"),
+        sha256=item.sha256,
+        actor=request.user,
+        obj=item,
+        ip=client_ip(request),
+    )
+
+
+@login_required
+def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A registration in full (contact, address, licence) before it is approved or rejected."""
+    try:
+        unit = services.get_unit_for_review(request.user, pk)
+    except DomainError:
+        return _not_found(request)
+    audit.record("unit.review_view", actor=request.user, obj=unit, ip=client_ip(request))
+    return _unit_page(request, unit)
 
 
 @login_required
 def pending_units(request: HttpRequest) -> HttpResponse:
     if request.user.role not in (Role.RECOMMENDER, Role.BUREAU):
-        return render(
-            request,
-            "core/error.html",
-            {"status": 404, "title": "未找到", "message": "页面不存在，或您无权查看。"},
-            status=404,
-        )
+        return _not_found(request)
     units = services.units_pending_for(request.user)
     return render(request, "accounts/pending_units.html", {"units": units})
 
@@ -132,6 +220,10 @@ def review_unit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         unit = services.get_unit_for_review(request.user, pk)
         approve = request.POST.get("decision") == "approve"
+        reason = request.POST.get("reason", "")
+        if not confirmed(request) and (approve or reason.strip()):
+            # Nothing is decided yet: the unit's page with the question open and the reason kept.
+            return _unit_page(request, unit, asking="approve" if approve else "reject")
         services.approve_unit(
             unit,
             by=request.user,
@@ -139,10 +231,12 @@ def review_unit(request: HttpRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
             ip=client_ip(request),
         )
-        messages.success(request, f"已{'通过' if approve else '退回'}“{unit.name}”的注册。")
+        messages.success(request, f"已{'通过' if approve else '退回'}“{unit.name}”的注册，并已通知该单位。")
     except DomainError as exc:
         if exc.status == 404:
             raise Http404 from None
+        if exc.field_errors:
+            return _unit_page(request, unit, errors=exc.field_errors, status=exc.status)
         messages.error(request, exc.message)
     return redirect(safe_next(request, reverse("accounts:pending_units")))
 

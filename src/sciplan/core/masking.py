@@ -31,7 +31,30 @@ def mask_email(value: str | None) -> str:
     return (name[:1] + "***@" + domain) if name else "***@" + domain
 
 
+def mask_uscc(value: str | None) -> str:
+    """91430600MA4L1001XY → 9143**********01XY: the kind of organisation and the last four stay."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
 # --- Who sees what ------------------------------------------------------------------------------
+
+# Roles that see unit credit codes (统一社会信用代码) in full, on every page and for every unit of an
+# application they can see: those who act on them — the lead unit's own users, the recommender and
+# finance department of its region (they check credit records by the code) and the bureau. Everyone
+# else who sees an application (an assigned expert, an auditor) sees every code masked, lead unit and
+# members alike. Who can see an application at all is decided by its scope, not here.
+USCC_ROLES = frozenset({"applicant", "recommender", "finance", "bureau"})
+
+
+def uscc_for(user, value: str | None) -> str:
+    """A unit credit code as ``user`` may see it (see ``USCC_ROLES``)."""
+    if getattr(user, "is_authenticated", False) and getattr(user, "role", None) in USCC_ROLES:
+        return value or ""
+    return mask_uscc(value)
 
 # Roles that may reveal a masked value (one audited click each); nobody sees it unmasked by default.
 UNMASK_ROLES = frozenset({"bureau"})

@@ -183,10 +183,21 @@ class Objection(models.Model):
     )
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
 
+    # The token of the form the objection was sent from: a retry or a reload of the same form finds
+    # this row instead of filing a second objection.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+
     class Meta:
         ordering = ["-submitted_at", "-id"]
         verbose_name = "异议"
         verbose_name_plural = "异议"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="objection_once_per_form",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.receipt_no

@@ -191,3 +191,11 @@ def recognitions_of_unit(user) -> QuerySet[Recognition]:
         .prefetch_related("assessments")
         .order_by("-year")
     )
+
+
+def objection_by_receipt(receipt_no: str, *, notice_id: int) -> Objection | None:
+    return (
+        Objection.objects.select_related("notice", "application")
+        .filter(receipt_no=receipt_no, notice_id=notice_id)
+        .first()
+    )

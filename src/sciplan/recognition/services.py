@@ -327,9 +327,36 @@ def _parse_time(value: time | str | None, errors: dict[str, str]) -> time | None
 # ---------------------------------------------------------------- objections
 
 
-def file_objection(notice: PublicNotice, data: dict[str, Any], *, ip: str | None = None) -> Objection:
+def objection_status(receipt_no: str, contact: str) -> Objection:
+    """The objection a member of the public filed, found by its 受理编号 together with the mobile number
+    it was filed with (a unit: its 统一社会信用代码). Either wrong: ``NotFound``, the same answer for an
+    unknown number and a wrong contact, so the lookup cannot be used to test receipt numbers."""
+    receipt = str(receipt_no or "").strip().upper()
+    given = re.sub(r"[\s-]", "", str(contact or "")).upper().removeprefix("+86")
+    if not receipt or not given:
+        raise NotFound()
+    item = Objection.objects.select_related("application").filter(receipt_no=receipt).first()
+    if item is None:
+        raise NotFound()
+    expected = item.objector_mobile if item.objector_kind == ObjectorKind.PERSON else item.unit_uscc
+    if not expected or not secrets.compare_digest(expected.upper(), given):
+        raise NotFound()
+    return item
+
+
+def file_objection(
+    notice: PublicNotice, data: dict[str, Any], *, idempotency_key: str = "", ip: str | None = None
+) -> Objection:
     """File a public objection. Anonymous, malformed or late objections are refused, with the message for
-    the field; the notice's end is judged by the server clock read once, to the second."""
+    the field; the notice's end is judged by the server clock read once, to the second.
+
+    ``idempotency_key`` is the form's token: sending the same form again (a retry, a double click, a
+    reload of the answer) returns the objection it filed the first time, and files nothing new."""
+    key = str(idempotency_key or "").strip()[:64]
+    if key:
+        earlier = Objection.objects.filter(notice=notice, idempotency_key=key).first()
+        if earlier is not None:
+            return earlier
     moment = clock.now()
     errors: dict[str, str] = {}
     kind = str(data.get("objector_kind") or "")
@@ -381,16 +408,25 @@ def file_objection(notice: PublicNotice, data: dict[str, Any], *, ip: str | None
     ):
         message = "同一来源提交异议过于频繁，请一小时后再试，或直接联系市科技局基础研究科。"
         raise TooManyObjections(message, field_errors={"content": message})
-    objection = Objection.objects.create(
-        notice=notice,
-        application=entry.application,
-        objector_kind=kind,
-        content=content,
-        submitted_at=moment,
-        receipt_no=f"YY{clock.local(moment):%Y%m%d}{secrets.token_hex(4).upper()}",
-        ip=ip,
-        **fields,
-    )
+    try:
+        with transaction.atomic():
+            objection = Objection.objects.create(
+                notice=notice,
+                application=entry.application,
+                objector_kind=kind,
+                content=content,
+                submitted_at=moment,
+                receipt_no=f"YY{clock.local(moment):%Y%m%d}{secrets.token_hex(4).upper()}",
+                ip=ip,
+                idempotency_key=key,
+                **fields,
+            )
+    except IntegrityError:
+        # The same form sent twice at once: the other request filed it.
+        earlier = Objection.objects.filter(notice=notice, idempotency_key=key).first() if key else None
+        if earlier is None:
+            raise
+        return earlier
     audit.record(
         "recognition.objection_filed",
         obj=objection,

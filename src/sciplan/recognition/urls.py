@@ -8,6 +8,8 @@ urlpatterns = [
     path("gongshi/", views.notice_list, name="notices"),
     path("gongshi/<int:pk>/", views.notice_detail, name="notice"),
     path("gongshi/<int:pk>/objection/", views.objection_new, name="objection_new"),
+    path("gongshi/<int:pk>/objection/done/", views.objection_done, name="objection_done"),
+    path("gongshi/objection/status/", views.objection_lookup, name="objection_lookup"),
     path("recognized/", views.register, name="register"),
     path("recognized/<int:pk>/", views.register_detail, name="register_detail"),
     # The recognised consortium's own pages.

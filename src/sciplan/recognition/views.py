@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -55,17 +57,61 @@ def objection_new(request: HttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST"
         else {"application": request.GET.get("application", ""), "objector_kind": "person"}
     )
+    # The form's token makes sending it twice file one objection (a retry, a double click).
+    token = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
     if request.method == "POST":
         try:
-            objection = services.file_objection(notice, data, ip=client_ip(request))
+            objection = services.file_objection(notice, data, idempotency_key=token, ip=client_ip(request))
         except DomainError as exc:
             errors, message = exc.field_errors, exc.message
         else:
-            return render(
-                request, "recognition/objection_done.html", {"notice": notice, "objection": objection}
-            )
-    context = {"notice": notice, "data": data, "errors": errors, "message": message, "now": clock.now()}
+            # Post/redirect/get: reloading the answer shows it again and sends nothing.
+            request.session[DONE_KEY] = objection.receipt_no
+            return redirect("recognition:objection_done", pk=notice.pk)
+    context = {
+        "notice": notice,
+        "data": data,
+        "errors": errors,
+        "message": message,
+        "now": clock.now(),
+        "token": token or secrets.token_urlsafe(24),
+    }
     return render(request, "recognition/objection_form.html", context, status=422 if errors else 200)
+
+
+DONE_KEY = "objection_filed"
+
+
+def objection_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answer to a filed objection: its 受理编号, for this browser only (kept in its session)."""
+    receipt = request.session.get(DONE_KEY, "")
+    objection = queries.objection_by_receipt(receipt, notice_id=pk) if receipt else None
+    if objection is None:
+        return redirect("recognition:notice", pk=pk)
+    return render(
+        request, "recognition/objection_done.html", {"notice": objection.notice, "objection": objection}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def objection_lookup(request: HttpRequest) -> HttpResponse:
+    """A member of the public looks up how their objection stands: 受理编号 and the mobile number it was
+    filed with (a unit: its 统一社会信用代码). Only the object, the dates and the outcome are shown."""
+    data = {k: request.POST.get(k, "").strip() for k in ("receipt_no", "contact")}
+    errors: dict[str, str] = {}
+    found = None
+    if request.method == "POST":
+        if not data["receipt_no"]:
+            errors["receipt_no"] = "请填写受理编号（提交异议后页面显示的编号，如 YY20240601AB12CD34）。"
+        if not data["contact"]:
+            errors["contact"] = "请填写提交异议时填写的手机号码；以单位名义提出的，填写统一社会信用代码。"
+        if not errors:
+            try:
+                found = services.objection_status(data["receipt_no"], data["contact"])
+            except NotFound:
+                errors["receipt_no"] = "未查到与该受理编号和手机号码（或信用代码）相符的异议，请核对后重试。"
+    context = {"data": data, "errors": errors, "found": found}
+    return render(request, "recognition/objection_lookup.html", context, status=422 if errors else 200)
 
 
 def _int(value: str | None) -> int | None:

@@ -16,13 +16,13 @@ from sciplan.accounts.roles import Role
 from sciplan.applications.models import Application
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call
-from sciplan.core import audit, clock, storage
+from sciplan.core import audit, clock, confirmation, storage
 from sciplan.core.errors import DomainError, ValidationFailed
 from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip
 from sciplan.core.masking import mask_phone
 from sciplan.recognition import assessment as assessment_services
-from sciplan.recognition import calendar, queries, services
+from sciplan.recognition import calendar, confirmations, queries, services
 from sciplan.recognition.models import Assessment, Decision, Grade, Recognition, WorkdayOverride
 
 
@@ -51,12 +51,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "recognition/bureau_home.html", {"calls": calls})
 
 
-def _call_context(call: Call, **extra) -> dict:
+def _call_context(call: Call, *, asking: bool = False, **extra) -> dict:
     applications = list(queries.bureau_applications(call))
     today = clock.local(clock.now()).date()
     ranking = queries.confirmed_ranking(call)
     start = today
-    return {
+    context = {
         "call": call,
         "applications": applications,
         "ranking": ranking,
@@ -75,6 +75,12 @@ def _call_context(call: Call, **extra) -> dict:
         "picked": [],
         **extra,
     }
+    proposed = context["proposed"]
+    question = confirmations.publish(call, proposed)
+    context["publish_confirm"] = question.opened() if asking else question
+    for a in applications:
+        a.decline_confirm = confirmations.decline(a)
+    return context
 
 
 @bureau_only
@@ -116,6 +122,10 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(Call, pk=pk)
+    if not confirmation.confirmed(request):
+        # Nothing is public yet: the page again, the dates kept, the question open.
+        context = _call_context(call, data=request.POST, asking=True)
+        return render(request, "recognition/call.html", context)
     try:
         notice = services.publish_notice(
             call,
@@ -152,7 +162,15 @@ def minutes_file(request: HttpRequest, pk: int) -> HttpResponse:
 def objection(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(queries.objections(), pk=pk)
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    questions = confirmations.objection(item)
+    outcome = request.POST.get("outcome", "")
+    asking = (
+        request.method == "POST"
+        and not confirmation.confirmed(request)
+        and outcome in questions
+        and bool(request.POST.get("investigation", "").strip())
+    )
+    if request.method == "POST" and not asking:
         try:
             services.resolve_objection(
                 item,
@@ -173,6 +191,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
         "masked_mobile": mask_phone(item.objector_mobile),
         "data": request.POST,
         "errors": errors,
+        "confirm": [(k, c.opened() if asking and k == outcome else c) for k, c in questions.items()],
     }
     return render(request, "recognition/objection_handle.html", context, status=422 if errors else 200)
 
@@ -190,7 +209,13 @@ def recognize(request: HttpRequest, pk: int) -> HttpResponse:
             "recognized_on": clock.local(clock.now()).date().isoformat(),
         }
     )
-    if request.method == "POST":
+    question = confirmations.recognize(application)
+    asking = (
+        request.method == "POST"
+        and not confirmation.confirmed(request)
+        and all(str(data.get(k, "")).strip() for k in ("doc_number", "recognized_on", "official_name"))
+    )
+    if request.method == "POST" and not asking:
         try:
             services.recognize(
                 application,
@@ -206,7 +231,13 @@ def recognize(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已认定，认定通知已发送申报单位和推荐单位。")
             return redirect("recognition:call", pk=application.call_id)
     guard = services.public_notice_ended(application, request.user)
-    context = {"a": application, "data": data, "errors": errors, "guard": guard}
+    context = {
+        "a": application,
+        "data": data,
+        "errors": errors,
+        "guard": guard,
+        "confirm": question.opened() if asking else question,
+    }
     return render(request, "recognition/recognize.html", context, status=422 if errors else 200)
 
 
@@ -214,6 +245,13 @@ def recognize(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application, pk=pk)
+    if not confirmation.confirmed(request) and request.POST.get("reason", "").strip():
+        context = _call_context(application.call, data=request.POST)
+        for a in context["applications"]:
+            if a.pk == application.pk:
+                a.decline_confirm = a.decline_confirm.opened()
+                a.decline_reason = request.POST.get("reason", "")
+        return render(request, "recognition/call.html", context)
     try:
         services.decline(
             application, reason=request.POST.get("reason", ""), by=request.user, ip=client_ip(request)

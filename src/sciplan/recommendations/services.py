@@ -58,7 +58,8 @@ def _renumber(ordered: list[Recommendation]) -> None:
         rec.rank = index
 
 
-def _clean_rank(raw: Any) -> int | None:
+def clean_rank(raw: Any) -> int | None:
+    """The rank as typed (blank: after the others); ``ValidationFailed`` beside the field otherwise."""
     if raw in (None, ""):
         return None
     try:
@@ -146,7 +147,7 @@ def recommend(
     elif len(opinion) > OPINION_MAX:
         errors["opinion"] = f"推荐意见不能超过{OPINION_MAX}字，当前{len(opinion)}字。"
     try:
-        wanted = _clean_rank(rank)
+        wanted = clean_rank(rank)
     except ValidationFailed as exc:
         errors.update(exc.field_errors)
         wanted = None
@@ -225,7 +226,7 @@ def move_rank(application: Application, *, rank: Any, by, ip: str | None = None)
         raise NotFound()
     if by.role != Role.RECOMMENDER or not permissions.relates_to(by, application):
         raise NotAllowed("只有推荐单位可以调整推荐排序。")
-    wanted = _clean_rank(rank)
+    wanted = clean_rank(rank)
     if wanted is None:
         raise ValidationFailed("请填写推荐排序。", field_errors={"rank": "请填写推荐排序。"})
     with transaction.atomic():

@@ -23,10 +23,11 @@ from sciplan.accounts.services import units_pending_for
 from sciplan.applications import actions
 from sciplan.applications.workflow import Action, Status, actions_for, check
 from sciplan.core import audit, clock, storage
+from sciplan.core.confirmation import confirmed
 from sciplan.core.errors import DomainError, NotFound
 from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip
-from sciplan.recommendations import exporters, queries, services
+from sciplan.recommendations import confirmations, exporters, queries, services
 from sciplan.recommendations.display import snapshot_sections
 from sciplan.recommendations.models import CreditSource, RecommendationLetter
 
@@ -103,7 +104,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "recommendations/worklist.html", context)
 
 
-def _action_forms(application, user) -> list[dict]:
+def _action_forms(application, user, *, asking: str = "") -> list[dict]:
+    """The decision forms of the detail page; ``asking`` is the action whose confirmation is open."""
     forms = []
     # The decision that moves the application forward first, the refusals after it.
     ordered = sorted(actions_for(application.status, user.role), key=lambda a: a in _REFUSALS)
@@ -111,13 +113,17 @@ def _action_forms(application, user) -> list[dict]:
         if action not in ACTION_TEXT:
             continue
         refusal = check(application, action, by=user, reason="-")
+        confirmation = confirmations.for_action(action, application)
+        if confirmation and action == asking:
+            confirmation = confirmation.opened()
         forms.append(
             {
                 "code": action.value,
                 "label": action.label,
                 "text": ACTION_TEXT[action],
                 "blocked": refusal.message if refusal else "",
-                "danger": action in _REFUSALS,
+                "confirm": confirmation,
+                "css": confirmation.css if confirmation else "btn",
             }
         )
     return forms
@@ -144,7 +150,7 @@ def _detail_context(request: HttpRequest, application, **extra) -> dict:
         "credit_problem": queries.credit_status(checks),
         "credit_editable": getattr(request.user, "role", None) == Role.RECOMMENDER
         and application.status in services.CREDIT_EDITABLE,
-        "action_forms": _action_forms(application, request.user),
+        "action_forms": _action_forms(application, request.user, asking=extra.pop("asking", "")),
         "deadline": queries.recommend_deadline(application.call, application.recommender),
         "now": clock.now(),
         "letter": queries.letter_for(application.call_id, application.recommender_id),
@@ -178,6 +184,17 @@ def _refused(request: HttpRequest, application, exc: DomainError, **extra) -> Ht
     return render(request, "recommendations/detail.html", context, status=exc.status)
 
 
+def _may_ask(application, action: str, user, posted: dict[str, str]) -> bool:
+    """Ask for confirmation only when the decision could be taken: a missing text or a refusal of the
+    workflow is answered at once, beside the field, without a question first."""
+    text = ACTION_TEXT[action]
+    if text and not posted[text[0]].strip():
+        return False
+    if action == Action.RECOMMEND:
+        services.clean_rank(posted["rank"])  # a rank that cannot be taken is said before any question
+    return check(application, action, by=user, reason=posted["reason"] or "-") is None
+
+
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -186,6 +203,12 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     posted = {k: request.POST.get(k, "") for k in ("reason", "opinion", "rank")}
     try:
+        if not confirmed(request) and _may_ask(application, action, request.user, posted):
+            # Nothing is decided yet: the same page, what was typed kept, the confirmation open.
+            context = _detail_context(
+                request, application, posted=posted, failed_action=action, asking=action
+            )
+            return render(request, "recommendations/detail.html", context)
         actions.perform(
             application,
             action,

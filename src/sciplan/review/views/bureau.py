@@ -17,10 +17,10 @@ from sciplan.accounts.roles import Role
 from sciplan.applications.queries import get_application_for
 from sciplan.applications.workflow import Status
 from sciplan.calls.models import Call, Industry, Recommender
-from sciplan.core import storage
+from sciplan.core import confirmation, storage
 from sciplan.core.errors import DomainError, NotFound
 from sciplan.core.http import client_ip
-from sciplan.review import exporters, panels, queries, scoring, services
+from sciplan.review import confirmations, exporters, panels, queries, scoring, services
 from sciplan.review.models import (
     AvoidEntry,
     Draw,
@@ -108,7 +108,7 @@ def pool_help(exc: DomainError) -> list[dict[str, str]]:
 
 
 def _render_application(
-    request, application, *, errors=None, form="", data=None, status=200, help_links=None
+    request, application, *, errors=None, form="", data=None, status=200, help_links=None, asking=""
 ) -> HttpResponse:
     context = {
         "application": application,
@@ -133,8 +133,15 @@ def _render_application(
         "form": form,
         "data": data or {},
         "checked": data.getlist("checklist") if hasattr(data, "getlist") else [],
+        "formal_confirm": _formal_confirmations(application, asking=asking),
     }
     return render(request, "review/application.html", context, status=status)
+
+
+def _formal_confirmations(application, *, asking: str = "") -> list:
+    """(outcome, confirmation) of the formal review form, the one for ``asking`` open."""
+    table = confirmations.formal_review(application)
+    return [(outcome, c.opened() if outcome == asking else c) for outcome, c in table.items()]
 
 
 @bureau_only
@@ -178,6 +185,13 @@ def paper_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @bureau_only
 @require_POST
 def formal_review(request: HttpRequest, pk: int) -> HttpResponse:
+    outcome = request.POST.get("outcome", "")
+    reason_missing = outcome != FormalOutcome.PASS and not request.POST.get("reason", "").strip()
+    if not confirmation.confirmed(request) and outcome in FormalOutcome.values and not reason_missing:
+        # Nothing is recorded yet: the page again, the ticks and the text kept, the question open.
+        application = _application(request, pk)
+        return _render_application(request, application, form="formal", data=request.POST, asking=outcome)
+
     def run(application):
         services.record_formal_review(
             application,
@@ -345,14 +359,19 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 @bureau_only
 def ranking(request: HttpRequest) -> HttpResponse:
-    call = _call(request)
+    return _ranking_page(request, _call(request))
+
+
+def _ranking_page(request: HttpRequest, call, *, asking: bool = False) -> HttpResponse:
     confirmed = Ranking.objects.filter(call=call).first() if call else None
     rows = confirmed.rows if confirmed else [asdict(r) for r in scoring.compute_ranking(call)] if call else []
+    question = confirmations.freeze_ranking(call) if call else None
     context = {
         "call": call,
         "calls": Call.objects.order_by("-opens_at"),
         "rows": rows,
         "confirmed": confirmed,
+        "freeze_confirm": question.opened() if question and asking else question,
     }
     return render(request, "review/ranking.html", context)
 
@@ -381,6 +400,8 @@ def ranking_confirm(request: HttpRequest) -> HttpResponse:
     call = _call(request)
     if call is None:
         raise Http404
+    if not confirmation.confirmed(request):
+        return _ranking_page(request, call, asking=True)
     try:
         ranking_row = scoring.confirm_ranking(call, by=request.user)
     except DomainError as exc:

@@ -16,6 +16,65 @@
     if (e.target.matches("textarea[data-maxlength], input[data-maxlength]")) updateCounter(e.target);
   });
 
+  // Irreversible actions (core.confirmation): a form holding a [data-confirm-panel] asks in a dialog
+  // before it is sent; the dialog's 确认 button sends the form with confirm=1. Without JavaScript the
+  // server shows the same panel in the page instead. A panel inside [data-confirm-when="name=value"]
+  // is the question for that choice only (a formal review's outcome).
+  function chosenPanel(form) {
+    var panels = form.querySelectorAll("[data-confirm-panel]");
+    for (var i = 0; i < panels.length; i++) {
+      var when = panels[i].closest("[data-confirm-when]");
+      if (!when || !form.contains(when)) return panels[i];
+      var pair = when.getAttribute("data-confirm-when").split("=");
+      var field = form.elements[pair[0]];
+      if (field && field.value === pair[1]) return panels[i];
+    }
+    return null;
+  }
+  function openConfirm(form, panel) {
+    var dialog = document.createElement("dialog");
+    var home = panel.parentNode, next = panel.nextSibling;
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", panel.getAttribute("aria-labelledby"));
+    form.appendChild(dialog);
+    dialog.appendChild(panel);
+    panel.hidden = false;
+    dialog.addEventListener("close", function () {
+      // Back where it was, hidden, so the next question is asked afresh.
+      panel.hidden = true;
+      panel.removeAttribute("data-confirm-open");
+      home.insertBefore(panel, next);
+      dialog.remove();
+    });
+    dialog.showModal();
+    var yes = panel.querySelector("[data-confirm-yes]");
+    if (yes) yes.focus();
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.submitter && e.submitter.hasAttribute("data-confirm-yes")) return;
+    var panel = chosenPanel(form);
+    if (!panel) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    openConfirm(form, panel);
+  }, true);
+  document.addEventListener("click", function (e) {
+    var cancel = e.target.closest("[data-confirm-cancel]");
+    var dialog = cancel && cancel.closest("dialog.confirm-dialog");
+    if (!dialog) return;
+    e.preventDefault();
+    dialog.close();
+  });
+
+  // A select that switches the page as soon as it changes: <select data-autosubmit> (the form keeps
+  // its own 切换 button for keyboards and browsers without JavaScript).
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches("select[data-autosubmit]")) return;
+    var form = e.target.form;
+    if (form) { if (form.requestSubmit) form.requestSubmit(); else form.submit(); }
+  });
+
   // A confirmation question before a consequential form is sent: <form data-confirm="…">.
   // Forms marked data-once cannot be sent twice (double click): the button is disabled while sending.
   document.addEventListener("submit", function (e) {
@@ -102,5 +161,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-maxlength], input[data-maxlength]").forEach(updateCounter);
     startCountdowns();
+    // The server asked for a confirmation (a POST without confirm=1): show it as the dialog.
+    document.querySelectorAll("[data-confirm-panel][data-confirm-open]").forEach(function (panel) {
+      var form = panel.closest("form");
+      if (form) openConfirm(form, panel);
+    });
   });
 })();
