@@ -99,15 +99,40 @@ def shoot(artifacts_dir, request):
     return Shooter(artifacts_dir, request.node.name.removeprefix("test_"))
 
 
+# Every page reports Content-Security-Policy violations to the console (Chromium also logs the ones it
+# blocks, but an init script catches those of elements added later and says which directive refused).
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " at " + (e.sourceFile || location.pathname) + ":" + e.lineNumber);
+});
+"""
+
+
+def watch_console(page, problems: list[str]) -> None:
+    """Collect console errors, uncaught exceptions and CSP violations of ``page`` into ``problems``."""
+    page.add_init_script(WATCH_CSP)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"{page.url} console.{msg.type}: {msg.text}") if msg.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda exc: problems.append(f"{page.url} uncaught: {exc}"))
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """A fresh browser context per person.
 
     The pages ask ``confirm()`` before consequential forms (``data-confirm``): the person says yes, and
     the question is kept in ``page.confirms``. Any other dialog (an XSS ``alert``) fails the test.
+    Every console error, uncaught exception or CSP violation on any page fails the test too (they are
+    kept in ``page.problems``); ``new_page(javascript=False)`` is a browser with scripts switched off.
     """
     contexts = []
     dialogs: list[str] = []
+    problems: list[str] = []
 
     def on_dialog(page, dialog):
         if dialog.type == "confirm":
@@ -117,14 +142,21 @@ def new_page(browser, live_server):
             dialogs.append(f"{dialog.type}: {dialog.message}")
             dialog.dismiss()
 
-    def make(*, viewport=DESKTOP):
+    def make(*, viewport=DESKTOP, javascript: bool = True):
         context = browser.new_context(
-            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            accept_downloads=True,
+            java_script_enabled=javascript,
         )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        watch_console(page, problems)
+        page.problems = problems
         page.confirms = []
+        page.confirm_dialogs = []
         page.on("dialog", lambda d: on_dialog(page, d))
         page.base = live_server.url
         return page
@@ -133,6 +165,7 @@ def new_page(browser, live_server):
     for context in contexts:
         context.close()
     assert dialogs == [], f"a script ran in the page: {dialogs}"
+    assert problems == [], "console errors or CSP violations:\n" + "\n".join(problems)
 
 
 @pytest.fixture

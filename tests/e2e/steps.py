@@ -24,6 +24,19 @@ def settle(page) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def confirm(page) -> str:
+    """Answer the confirmation dialog of an irreversible action (core.confirmation) with its 确认
+    button; returns what the dialog said, also kept in ``page.confirm_dialogs``."""
+    dialog = page.locator("dialog.confirm-dialog[open]")
+    dialog.wait_for()
+    text = dialog.inner_text()
+    assert "将通知：" in text, text
+    page.confirm_dialogs.append(text)
+    dialog.locator("[data-confirm-yes]").click()
+    settle(page)
+    return text
+
+
 def fill_form(form, values: dict) -> None:
     """Fill the named controls of one form: text, selects (by value or label), check boxes, radios."""
     for name, value in values.items():
@@ -227,7 +240,7 @@ def recommender_act(page, application_pk: int, label: str, **text) -> None:
     for name, value in text.items():
         box.locator(f'[name="{name}"]').fill(str(value))
     box.get_by_role("button", name=label, exact=True).click()
-    settle(page)
+    confirm(page)
 
 
 def record_credit(page, application_pk: int) -> None:
@@ -276,7 +289,7 @@ def receive_paper_and_pass_formal_review(page, application_pk: int, copies: int 
         box.check()
     formal.locator('input[name="outcome"][value="pass"]').check()
     formal.get_by_role("button", name="提交审查结论").click()
-    settle(page)
+    confirm(page)
 
 
 def draw_panel(page, call_pk: int, size: int) -> None:
@@ -314,7 +327,7 @@ def submit_scores(page) -> None:
 def confirm_ranking(page, call_pk: int) -> None:
     page.goto(f"{page.base}/review/ranking/?call={call_pk}")
     page.get_by_role("button", name="确认并冻结排名").click()
-    settle(page)
+    confirm(page)
 
 
 def propose_and_publish_notice(page, call_pk: int, application_pk: int) -> None:
@@ -326,12 +339,41 @@ def propose_and_publish_notice(page, call_pk: int, application_pk: int) -> None:
     page.get_by_label("会议纪要").fill("会议研究确定拟认定名单，同意按程序公示。")
     page.get_by_role("button", name="列入拟认定名单").click()
     settle(page)
-    page.get_by_role("button", name="发布公示").click()
-    settle(page)
+    page.get_by_role("button", name="发布公示", exact=True).click()
+    confirm(page)
 
 
 def recognize(page, application_pk: int, number: str) -> None:
     page.goto(f"{page.base}/recognition/applications/{application_pk}/recognize/")
     page.get_by_label("认定文号").fill(number)
     page.get_by_role("button", name="认定并发送通知").click()
+    confirm(page)
+
+
+# --- registration -----------------------------------------------------------------------------------
+
+
+def licence() -> dict:
+    return pdf("营业执照（副本）.pdf")
+
+
+def fill_registration(page, *, unit: str, code: str, username: str, password: str, mobile: str) -> None:
+    page.get_by_label("单位名称").fill(unit)
+    page.get_by_label("统一社会信用代码").fill(code)
+    page.get_by_label("所在县市区或园区（推荐单位）").select_option(label="云溪区")
+    page.get_by_label("通讯地址").fill("岳阳市云溪区云港路8号")
+    page.get_by_label("营业执照或登记证书扫描件").set_input_files(licence())
+    page.get_by_label("姓名").fill("周明")
+    page.get_by_label("手机号码").fill(mobile)
+    page.get_by_label("登录名").fill(username)
+    page.locator("#f-password").fill(password)
+    page.locator("#f-password2").fill(password)
+
+
+def approve_registration(page, unit: str) -> str:
+    """The county opens the unit's page from its review list, reads it, approves and confirms."""
+    page.goto(f"{page.base}/accounts/units/pending/")
+    page.get_by_role("link", name=unit).click()
     settle(page)
+    page.get_by_role("button", name="审核通过", exact=True).click()
+    return confirm(page)

@@ -79,7 +79,7 @@ def _call_context(call: Call, *, asking: bool = False, **extra) -> dict:
     question = confirmations.publish(call, proposed)
     context["publish_confirm"] = question.opened() if asking else question
     for a in applications:
-        a.decline_confirm = confirmations.decline(a)
+        setattr(a, "decline_confirm", confirmations.decline(a))  # noqa: B010 (a row's own question for the template)
     return context
 
 
@@ -249,8 +249,8 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
         context = _call_context(application.call, data=request.POST)
         for a in context["applications"]:
             if a.pk == application.pk:
-                a.decline_confirm = a.decline_confirm.opened()
-                a.decline_reason = request.POST.get("reason", "")
+                setattr(a, "decline_confirm", confirmations.decline(a).opened())  # noqa: B010
+                setattr(a, "decline_reason", request.POST.get("reason", ""))  # noqa: B010
         return render(request, "recognition/call.html", context)
     try:
         services.decline(

@@ -11,7 +11,7 @@ def for_action(action: str, application) -> Confirmation | None:
     name = f"“{application.consortium_name}”"
     unit = application.lead_unit.name
     cosign = application.recommender.needs_finance_cosign
-    table = {
+    table: dict[str, Confirmation] = {
         Action.ACCEPT: Confirmation(
             key=action,
             title=f"确认受理{name}？",

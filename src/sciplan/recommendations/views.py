@@ -187,7 +187,7 @@ def _refused(request: HttpRequest, application, exc: DomainError, **extra) -> Ht
 def _may_ask(application, action: str, user, posted: dict[str, str]) -> bool:
     """Ask for confirmation only when the decision could be taken: a missing text or a refusal of the
     workflow is answered at once, beside the field, without a question first."""
-    text = ACTION_TEXT[action]
+    text = ACTION_TEXT[Action(action)]
     if text and not posted[text[0]].strip():
         return False
     if action == Action.RECOMMEND:
