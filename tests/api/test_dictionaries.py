@@ -102,3 +102,70 @@ def test_workday_calendar_update_validation_is_the_pages(personas):
     assert other_year.json()["errors"] == {"holidays": "2031-01-01不属于2030年。"}
     assert out_of_range.status_code == 422
     assert not WorkdayYear.objects.exists()
+
+
+# ---------------------------------------------------------------- editing through the API
+
+
+def test_administrator_adds_changes_and_deactivates_an_industry(personas):
+    admin = sign_in("admin")
+
+    created = admin.post(
+        "/dictionaries/industries", {"code": "hydrogen", "group": "X", "name": "氢能", "order": 90}
+    )
+    assert created.status_code == 201, created.content
+    entry = created.json()
+    assert (entry["code"], entry["group"], entry["name"], entry["active"]) == ("hydrogen", "X", "氢能", True)
+
+    renamed = admin.patch(f"/dictionaries/industries/{entry['id']}", {"name": "氢能与储能"})
+    assert renamed.status_code == 200
+    assert (renamed.json()["name"], renamed.json()["group"], renamed.json()["order"]) == (
+        "氢能与储能",
+        "X",
+        90,
+    )
+
+    stopped = admin.post(f"/dictionaries/industries/{entry['id']}/active", {"active": False})
+    assert (stopped.status_code, stopped.json()["active"]) == (200, False)
+    assert Industry.objects.get(pk=entry["id"]).active is False
+    events = list(
+        AuditEvent.objects.filter(object_id=str(entry["id"]), event_type__startswith="dictionary.industry_")
+        .order_by("id")
+        .values_list("event_type", flat=True)
+    )
+    assert events == [
+        "dictionary.industry_created",
+        "dictionary.industry_updated",
+        "dictionary.industry_deactivated",
+    ]
+
+
+def test_recommender_rules_are_the_pages(personas):
+    admin = sign_in("admin")
+
+    refused = admin.post("/dictionaries/recommenders", {"code": "yy-new", "name": "新设县", "kind": "county"})
+    duplicate = admin.post(
+        "/dictionaries/recommenders",
+        {"code": "yy-dup", "name": Recommender.objects.first().name, "kind": "park"},
+    )
+
+    assert refused.status_code == 422
+    assert "行政区划代码" in refused.json()["errors"]["region_code"]
+    assert duplicate.status_code == 422
+    assert "name" in duplicate.json()["errors"]
+
+
+@pytest.mark.parametrize("persona", ("bureau", *OTHERS))
+def test_only_the_administrator_edits_the_dictionaries(personas, persona):
+    client = sign_in(persona)
+    industry = Industry.objects.first()
+
+    answers = [
+        client.post("/dictionaries/industries", {"code": "x1", "group": "X", "name": "某产业"}).status_code,
+        client.patch(f"/dictionaries/industries/{industry.pk}", {"name": "改名"}).status_code,
+        client.post(f"/dictionaries/industries/{industry.pk}/active", {"active": False}).status_code,
+    ]
+
+    assert answers == [404, 404, 404]
+    industry.refresh_from_db()
+    assert industry.active is True

@@ -68,6 +68,9 @@ SERVICE_OPERATIONS = {
     "accounts.user_admin.unlock": "user_unlock",
     "accounts.api_keys.create_key": "api_key_create",
     "accounts.api_keys.revoke_key": "api_key_revoke",
+    "calls.dictionaries.create_entry": "dictionary_entry_create",
+    "calls.dictionaries.update_entry": "dictionary_entry_update",
+    "calls.dictionaries.set_active": "dictionary_entry_activate",
     "accounts.api_keys.revoke_keys_of": "user_update",  # deactivation (active=false) revokes the keys
     # calls set-up
     "calls.services.create_call": "call_create",
@@ -145,11 +148,6 @@ NOT_IN_API = {
     "accounts.user_admin.password_set_by_link": "the person's own one-time e-mailed link, on the web",
     "review.scoring.check_score": "writes nothing: the page's review step before score_submit, whose 422 "
     "answers carry the same checks",
-    # gaps: pages without an operation yet
-    "calls.dictionaries.create_entry": "gap: the dictionaries (industries, recommending units) are read-only "
-    "through dictionary_list; editing them is the administrator's page",
-    "calls.dictionaries.update_entry": "gap: as create_entry",
-    "calls.dictionaries.set_active": "gap: as create_entry",
 }
 
 

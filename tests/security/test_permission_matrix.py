@@ -119,6 +119,9 @@ UNCLASSIFIED = {
     "calls:recommender_edit": "a dictionary entry: system administrator only (tests/calls/test_dictionaries.py)",
     "calls:recommender_active": "a dictionary entry: system administrator only (tests/calls/test_dictionaries.py)",
     "api:workday_calendar_update": "a calendar year: administrator and bureau (tests/api/test_dictionaries.py)",
+    "api:dictionary_entry_create": "a dictionary: system administrator only (tests/api/test_dictionaries.py)",
+    "api:dictionary_entry_update": "a dictionary entry: system administrator only (tests/api/test_dictionaries.py)",
+    "api:dictionary_entry_activate": "a dictionary entry: system administrator only (tests/api/test_dictionaries.py)",
 }
 
 RELATED = {"applicant", "county", "finance", "bureau"}  # own unit, same county, its finance, the bureau

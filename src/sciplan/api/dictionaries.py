@@ -186,3 +186,108 @@ def workday_calendar_update(request: HttpRequest, year: Year, payload: CalendarY
         ip=client_ip(request),
     )
     return next(y for y in calendar.years_overview(year) if y["year"] == year)
+
+
+# ---------------------------------------------------------------- editing (the administrator's page)
+
+
+class EditableKind(StrEnum):
+    INDUSTRIES = "industries"
+    RECOMMENDERS = "recommenders"
+
+
+class DictionaryEntryIn(Schema):
+    """一个字典条目的内容。新增时按类型填写全部必填项；修改时只填要改的字段，其余保持不变。编码创建后不能修改。"""
+
+    code: str | None = Field(
+        None, max_length=20, description="编码（新增时填写；产业编码供专家领域引用，创建后不能修改）"
+    )
+    name: str | None = Field(None, max_length=100, description="名称：产业不超过50字，推荐单位不超过100字")
+    group: str | None = Field(
+        None,
+        description="产业类别（仅产业）：1 主导产业、3 优势产业、X 新兴产业",
+        json_schema_extra={"enum": ["1", "3", "X"]},
+    )
+    pending_confirmation: bool | None = Field(None, description="目录调整待确认（仅产业）")
+    kind: str | None = Field(
+        None,
+        description="推荐单位类型（仅推荐单位）：county 县市区，park 园区",
+        json_schema_extra={"enum": ["county", "park"]},
+    )
+    region_code: str | None = Field(
+        None, max_length=6, description="6位行政区划代码（GB/T 2260，仅推荐单位；县市区必填，不以00结尾）"
+    )
+    needs_finance_cosign: bool | None = Field(None, description="推荐须财政部门联合确认（仅推荐单位）")
+    order: int | None = Field(None, ge=0, le=9999, description="排序，数字小的在前")
+
+
+class DictionaryActiveIn(Schema):
+    active: bool = Field(description="false 停用（不再供新数据选择，已有记录保留）；true 重新启用")
+
+
+EntryId = Annotated[int, Path(description="字典条目编号（dictionary_list 中的 id）")]
+
+
+def _entry_out(kind: dictionaries.Kind, entry) -> dict:
+    rows = _industries() if kind is dictionaries.INDUSTRIES else _recommenders()
+    return next(row for row in rows if row["id"] == entry.pk)
+
+
+def _given(payload: DictionaryEntryIn) -> dict:
+    return {name: value for name, value in payload.dict().items() if value is not None}
+
+
+@router.post(
+    "/dictionaries/{kind}",
+    operation_id="dictionary_entry_create",
+    summary="新增字典条目",
+    description=(
+        "在产业目录或推荐单位中新增一条（启用状态），与数据字典页面同一服务：名称不能重复，县市区须有"
+        "行政区划代码，编码创建后不能修改。记入审计日志。仅系统管理员可用，其他角色返回 404。"
+    ),
+    response={201: IndustryEntry | RecommenderEntry, **errors(401, 404, 422)},
+)
+def dictionary_entry_create(request: HttpRequest, kind: EditableKind, payload: DictionaryEntryIn):
+    which = dictionaries.KINDS[kind.value]
+    entry = dictionaries.create_entry(which, data=_given(payload), by=request.auth, ip=client_ip(request))
+    return 201, _entry_out(which, entry)
+
+
+@router.patch(
+    "/dictionaries/{kind}/{entry_id}",
+    operation_id="dictionary_entry_update",
+    summary="修改字典条目",
+    description=(
+        "修改条目的名称、类别或类型、标记与排序；未填写的字段保持原值，编码不能修改。"
+        "内容未变时不写入也不记录。记入审计日志（含修改前后）。仅系统管理员可用。"
+    ),
+    response={200: IndustryEntry | RecommenderEntry, **errors(401, 404, 422)},
+)
+def dictionary_entry_update(
+    request: HttpRequest, kind: EditableKind, entry_id: EntryId, payload: DictionaryEntryIn
+):
+    which = dictionaries.KINDS[kind.value]
+    entry = dictionaries.get_entry_for(request.auth, which, entry_id)
+    data = {name: getattr(entry, name) for name in which.fields}
+    data.update(_given(payload))
+    entry = dictionaries.update_entry(entry, data=data, by=request.auth, ip=client_ip(request))
+    return _entry_out(which, entry)
+
+
+@router.post(
+    "/dictionaries/{kind}/{entry_id}/active",
+    operation_id="dictionary_entry_activate",
+    summary="停用或重新启用字典条目",
+    description=(
+        "字典条目不删除，只停用：停用后不再出现在注册、批次设置等新数据的选择中，已有申报、批次和账号中的"
+        "记录保留原样。记入审计日志。仅系统管理员可用。"
+    ),
+    response={200: IndustryEntry | RecommenderEntry, **errors(401, 404)},
+)
+def dictionary_entry_activate(
+    request: HttpRequest, kind: EditableKind, entry_id: EntryId, payload: DictionaryActiveIn
+):
+    which = dictionaries.KINDS[kind.value]
+    entry = dictionaries.get_entry_for(request.auth, which, entry_id)
+    entry = dictionaries.set_active(entry, active=payload.active, by=request.auth, ip=client_ip(request))
+    return _entry_out(which, entry)

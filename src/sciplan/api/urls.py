@@ -89,6 +89,9 @@ PARAMETER_TEXT = {
     "limit": "每页条数，1 至 500",
     "offset": "跳过的条数",
     "document_download.kind": "文档类型：application_docx、application_pdf、plan_docx、plan_pdf、receipt_pdf",
+    "dictionary_entry_create.kind": "字典：industries 产业目录、recommenders 推荐单位",
+    "dictionary_entry_update.kind": "字典：industries 产业目录、recommenders 推荐单位",
+    "dictionary_entry_activate.kind": "字典：industries 产业目录、recommenders 推荐单位",
     "dictionary_list.kind": "字典：industries 产业目录、recommenders 推荐单位、expert_fields 专家领域、calendar_years 工作日历",
 }
 
