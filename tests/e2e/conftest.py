@@ -109,15 +109,21 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
+# Chromium logs every answer that is not 2xx as "Failed to load resource". A 4xx is often SciPlan's
+# designed answer (422: the form again with the messages beside the fields; 409: an autosave conflict
+# showing both texts), so those are not errors of the page; a 5xx always is.
+EXPECTED_ANSWER = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
 def watch_console(page, problems: list[str]) -> None:
     """Collect console errors, uncaught exceptions and CSP violations of ``page`` into ``problems``."""
     page.add_init_script(WATCH_CSP)
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(f"{page.url} console.{msg.type}: {msg.text}") if msg.type == "error" else None
-        ),
-    )
+
+    def on_console(msg) -> None:
+        if msg.type == "error" and not EXPECTED_ANSWER.search(msg.text):
+            problems.append(f"{page.url} console.{msg.type}: {msg.text}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"{page.url} uncaught: {exc}"))
 
 

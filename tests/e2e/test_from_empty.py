@@ -107,7 +107,7 @@ def open_account(
     form.get_by_role("combobox", name=re.compile("^角色")).select_option(label=role)
     if recommender:
         form.get_by_label("所属推荐单位").select_option(label=recommender)
-    form.get_by_role("button", name="开设账号并发送设置密码链接").click()
+    form.get_by_role("button", name="开设账号", exact=True).click()
     steps.settle(admin.page)
     assert "已开设账号" in admin.page.locator("body").inner_text(), admin.page.locator("main").inner_text()
 

@@ -51,7 +51,7 @@ def test_page_refuses_a_notice_reaching_into_an_unconfirmed_year_and_names_it(
 
     with time_machine.travel(today, tick=False):
         response = signed_in(personas.bureau).post(
-            reverse("recognition:publish", args=[call.pk]), {"starts_on": start.isoformat()}
+            reverse("recognition:publish", args=[call.pk]), {"starts_on": start.isoformat(), "confirm": "1"}
         )
 
     html = response.content.decode()

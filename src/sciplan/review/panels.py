@@ -307,7 +307,7 @@ def replace_seats(
         if locked.status != Status.UNDER_REVIEW:
             raise Conflict("该申报书不在评审阶段，不能更换评审专家。", code="state")
         seats = list(
-            Assignment.objects.select_for_update()
+            Assignment.objects.select_for_update(of=("self",))
             .filter(application=locked, pk__in=ids)
             .exclude(status__in=GONE)
             .select_related("expert__user", "draw")
