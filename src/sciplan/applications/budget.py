@@ -117,6 +117,11 @@ def plan_years(start_date: date | str | None, call_year: int) -> list[int]:
     return [first + offset for offset in range(len(YEARS))]
 
 
+def money(amount: Decimal | None, *, empty: str = "—") -> str:
+    """An amount in 万元 as the tables and messages print it: ``6,800.00``; ``empty`` for an empty cell."""
+    return empty if amount is None else f"{amount:,.2f}"
+
+
 def year_label(index: int, years: list[int]) -> str:
     return f"{YEAR_NAMES[index]}（{years[index - 1]}年）"
 
@@ -206,14 +211,14 @@ def problems(
     for index in YEARS:
         if result.sources[index] > 0 and not result.balanced(index):
             messages.append(
-                f"{year_label(index, years)}资金来源合计{result.sources[index]:,.2f}万元，"
-                f"资金用途合计{result.uses[index]:,.2f}万元，两者应相等。"
+                f"{year_label(index, years)}资金来源合计{money(result.sources[index])}万元，"
+                f"资金用途合计{money(result.uses[index])}万元，两者应相等。"
             )
     if result.lines["source_other"] > 0 and not (other_note or "").strip():
         messages.append("填写了“其他来源”的，请在“其他来源说明”中写明资金来源。")
     total = result.sources_total
     if planned_investment is not None and total > 0 and planned_investment != total:
         messages.append(
-            f"经费预算三年合计{total:,.2f}万元，与“基本信息”中的计划总投入{planned_investment:,.2f}万元不一致。"
+            f"经费预算三年合计{money(total)}万元，与“基本信息”中的计划总投入{money(planned_investment)}万元不一致。"
         )
     return messages

@@ -231,7 +231,7 @@ class BudgetLine:
 
     @property
     def total_text(self) -> str:
-        return f"{self.total:,.2f}"
+        return budget.money(self.total)
 
 
 @dataclass
@@ -253,10 +253,10 @@ class BudgetTable:
             {
                 "index": index,
                 "label": label,
-                "sources": f"{t.sources[index]:,.2f}",
-                "uses": f"{t.uses[index]:,.2f}",
+                "sources": budget.money(t.sources[index]),
+                "uses": budget.money(t.uses[index]),
                 "balanced": t.balanced(index),
-                "difference": f"{abs(t.sources[index] - t.uses[index]):,.2f}",
+                "difference": budget.money(abs(t.sources[index] - t.uses[index])),
                 "filled": t.filled[index],
             }
             for index, label in zip(budget.YEARS, self.years, strict=True)
@@ -264,11 +264,11 @@ class BudgetTable:
 
     @property
     def sources_total(self) -> str:
-        return f"{self.totals.sources_total:,.2f}"
+        return budget.money(self.totals.sources_total)
 
     @property
     def uses_total(self) -> str:
-        return f"{self.totals.uses_total:,.2f}"
+        return budget.money(self.totals.uses_total)
 
 
 def budget_table(

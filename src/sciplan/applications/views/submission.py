@@ -154,8 +154,8 @@ def _snapshot_budget(snapshot: dict[str, Any]) -> dict[str, Any] | None:
         {
             "label": row.label,
             "subtotal": row.subtotal,
-            "amounts": [f"{v:,.2f}" if v is not None else "—" for v in row.amounts],
-            "total": f"{row.total:,.2f}",
+            "amounts": [budget.money(v) for v in row.amounts],
+            "total": budget.money(row.total),
         }
         for row in budget.printed_rows(budget.rows_from_snapshot(items))
     ]
