@@ -70,10 +70,11 @@ def test_application_update_refuses_a_bad_budget_cell_and_saves_nothing(complete
         },
     )
 
+    year = budget.plan_years(application.start_date, application.call.year)[0]
     assert response.status_code == 422
     assert response.json()["errors"] == {
-        "budget.1.source_lead": "金额不能为负数。",
-        "budget.1.use_other": "金额最多保留两位小数（单位：万元）。",
+        "budget.1.source_lead": f"{year}年 牵头单位自筹不能为负数。",
+        "budget.1.use_other": f"{year}年 其他支出最多保留2位小数。",
     }
     assert Application.objects.get(pk=application.pk).direction == "高性能聚烯烃新材料"
     assert BudgetYear.objects.get(application=application, index=1).source_lead == Decimal("1500.00")

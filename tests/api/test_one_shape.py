@@ -123,12 +123,12 @@ def test_every_validation_failure_has_the_one_top_detail(complete_application, a
         (
             {"finances": [{"year": "{year}", "rd_spending": "1.234"}]},
             "finances.{year}.rd_spending",
-            "{year}年研发投入最多保留两位小数（单位：万元）。",
+            "{year}年研发投入最多保留2位小数。",
         ),
         (
             {"finances": [{"year": "{year}", "revenue": "123456789012345"}]},
             "finances.{year}.revenue",
-            "{year}年营业收入过大，请确认单位为万元。",
+            "{year}年营业收入数值过大：整数部分最多12位。",
         ),
         ({"planned_investment": "1.005"}, "planned_investment", None),
         (

@@ -12,12 +12,14 @@ from django.urls import reverse
 
 from sciplan.applications import budget, eligibility
 from sciplan.applications.demo import DEMO_BUDGET
-from sciplan.applications.models import Application, BudgetYear
+from sciplan.applications.models import Application, BudgetYear, FinanceYear
 from sciplan.applications.services import save_section, submit_application
 from sciplan.core.errors import Conflict, ValidationFailed
 from tests.factories import budget_data
 
 pytestmark = pytest.mark.django_db
+
+CELL = BudgetYear._meta.get_field("source_lead")
 
 
 @pytest.mark.parametrize(
@@ -28,30 +30,40 @@ pytestmark = pytest.mark.django_db
         (" 1,234,567.5 ", Decimal("1234567.50")),
         ("６８００．５", Decimal("6800.50")),
         ("6800万元", Decimal("6800.00")),
+        ("6800.100", Decimal("6800.10")),
         ("0", Decimal("0.00")),
         ("", None),
     ],
 )
 def test_parse_amount_accepts_what_people_type(typed, amount):
-    assert budget.parse_amount(typed) == amount
+    assert budget.parse_amount(typed, CELL) == amount
 
 
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("abc", "请填写金额数字（单位：万元），如“6800”或“6,800.00”。"),
-        ("68,00", "千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。"),
-        ("-5", "金额不能为负数。"),
-        ("12.345", "金额最多保留两位小数（单位：万元）。"),
-        ("1e5", "请填写金额数字（单位：万元），如“6800”或“6,800.00”。"),
-        ("99999999999", "金额过大，请确认单位为万元。"),
+        ("abc", "自筹应填写金额数字（单位：万元），如“6800”或“6,800.00”。"),
+        ("68,00", "自筹的千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。"),
+        ("-5", "自筹不能为负数。"),
+        ("12.345", "自筹最多保留2位小数。"),
+        ("1e5", "自筹应填写金额数字（单位：万元），如“6800”或“6,800.00”。"),
+        ("99999999999", "自筹的整数部分最多10位。"),
     ],
 )
 def test_parse_amount_refuses_other_input_with_a_chinese_message(typed, message):
     with pytest.raises(ValidationError) as caught:
-        budget.parse_amount(typed)
+        budget.parse_amount(typed, CELL, label="自筹")
 
     assert caught.value.messages == [message]
+
+
+def test_parse_amount_takes_its_limits_from_the_field():
+    revenue = FinanceYear._meta.get_field("revenue")  # max_digits=14: twelve digits before the point
+
+    assert budget.parse_amount("999,999,999,999.99", revenue) == Decimal("999999999999.99")
+    with pytest.raises(ValidationError) as caught:
+        budget.parse_amount("999,999,999,999.99", CELL)
+    assert caught.value.messages == ["牵头单位自筹（万元）数值过大：整数部分最多10位。"]
 
 
 def test_plan_years_follow_the_construction_period_or_the_year_after_the_call():
@@ -115,8 +127,11 @@ def test_autosave_keeps_the_valid_cells_and_reports_the_invalid_one_beside_it(co
     )
 
     row = BudgetYear.objects.get(application=app, index=2)
+    year = budget.plan_years(app.start_date, app.call.year)[1]
     assert result.saved == ["budget_2_source_lead"]
-    assert result.errors == {"budget_2_use_other": "请填写金额数字（单位：万元），如“6800”或“6,800.00”。"}
+    assert result.errors == {
+        "budget_2_use_other": f"{year}年 其他支出应填写金额数字（单位：万元），如“6800”或“6,800.00”。"
+    }
     assert (row.source_lead, row.use_other) == (Decimal("2000.00"), Decimal("50.00"))
 
 
@@ -132,7 +147,8 @@ def test_api_style_save_refuses_the_whole_budget_when_one_cell_is_wrong(complete
             by=personas.applicant,
         )
 
-    assert caught.value.field_errors == {"budget_2_use_other": "金额不能为负数。"}
+    year = budget.plan_years(app.start_date, app.call.year)[1]
+    assert caught.value.field_errors == {"budget_2_use_other": f"{year}年 其他支出不能为负数。"}
     assert BudgetYear.objects.get(application=app, index=2).source_lead == Decimal("1750.00")
 
 
@@ -252,9 +268,10 @@ def test_plan_page_keeps_a_wrong_amount_as_typed_with_its_message(client, person
     )
 
     page = response.content.decode()
+    year = budget.plan_years(complete_application.start_date, complete_application.call.year)[0]
     assert response.status_code == 422
     assert 'name="budget_1_use_materials" value="四百"' in page
-    assert "请填写金额数字（单位：万元），如“6800”或“6,800.00”。" in page
+    assert f"{year}年 材料与测试化验费应填写金额数字（单位：万元），如“6800”或“6,800.00”。" in page
     assert BudgetYear.objects.get(application=complete_application, index=1).use_other == Decimal("60.00")
 
 
@@ -292,3 +309,14 @@ def test_version_page_of_a_version_from_before_the_budget_table_renders(
 
     assert response.status_code == 200
     assert "经费预算表" not in response.content.decode()
+
+
+def test_a_budget_cell_has_one_name_in_its_label_its_messages_and_the_conflict_panel(complete_application):
+    from sciplan.applications import forms
+
+    years = budget.plan_years(complete_application.start_date, complete_application.call.year)
+    table = forms.budget_table(complete_application)
+
+    assert budget.cell_label(2, "use_other", years) == f"{years[1]}年 其他支出"
+    assert table.uses[-1].cells[1].label == f"{years[1]}年 其他支出（万元）"
+    assert forms.field_label("budget_2_use_other", years=years) == table.uses[-1].cells[1].label

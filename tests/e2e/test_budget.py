@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from sciplan.applications import budget
 from sciplan.applications.models import BudgetYear
 from tests.e2e.conftest import login
 
@@ -22,7 +23,7 @@ def test_budget_totals_follow_the_typing_and_a_wrong_amount_is_shown_beside_it(
     page.goto(f"{page.base}/applications/{complete_application.pk}/section/plan/#budget")
     table = page.locator("[data-budget]")
 
-    page.get_by_label(re.compile(r"^第一年（\d{4}年）牵头单位自筹（万元）$")).fill("1,600.00")
+    page.get_by_label(re.compile(r"^\d{4}年 牵头单位自筹（万元）$")).fill("1,600.00")
     assert table.locator('[data-budget-total="source-1"]').text_content() == "2,100.00"
     assert table.locator('[data-budget-balance="1"]').text_content() == "相差 100.00"
     page.locator('[name="budget_1_use_equipment"]').fill("９００")
@@ -33,9 +34,10 @@ def test_budget_totals_follow_the_typing_and_a_wrong_amount_is_shown_beside_it(
     page.locator("#e-f-budget_2_use_other").wait_for(state="visible")
     shoot(page, "budget-table")
 
+    year = budget.plan_years(complete_application.start_date, complete_application.call.year)[1]
     assert (
         page.locator("#e-f-budget_2_use_other").text_content()
-        == "请填写金额数字（单位：万元），如“6800”或“6,800.00”。"
+        == f"{year}年 其他支出应填写金额数字（单位：万元），如“6800”或“6,800.00”。"
     )
     row = BudgetYear.objects.get(application=complete_application, index=1)
     assert (row.source_lead, row.use_equipment) == (Decimal("1600.00"), Decimal("900.00"))

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from sciplan.core.fieldchecks import clean_field
+
 YEARS = (1, 2, 3)
 YEAR_NAMES = {1: "第一年", 2: "第二年", 3: "第三年"}
 
@@ -43,8 +45,6 @@ USE_CODES = tuple(code for code, _ in USES)
 KEY = re.compile(r"^budget_([1-3])_(" + "|".join(LINE_LABELS) + r")$")
 OTHER_NOTE = "budget_other_note"
 
-# The model's DecimalField(max_digits=12, decimal_places=2): ten digits before the point.
-MAX_AMOUNT = Decimal("9999999999.99")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN = re.compile(r"^\d+(\.\d*)?$|^\.\d+$")
 
@@ -54,14 +54,16 @@ def key(index: int, line: str) -> str:
     return f"budget_{index}_{line}"
 
 
-def parse_amount(raw: Any, *, label: str = "") -> Decimal | None:
-    """An amount in 万元 as people type it: ``6800``, ``6,800.00``, ``６８００``, ``6800万元``.
+def parse_amount(raw: Any, field: Any, *, label: str = "") -> Decimal | None:
+    """An amount in 万元 as people type it (``6800``, ``6,800.00``, ``６８００``, ``6800万元``), cleaned
+    by the model ``DecimalField`` it is stored in (``_meta.get_field``).
 
-    Empty is ``None``. Anything else that is not a non-negative amount with at most two decimals
-    raises :class:`ValidationError` with a message the form shows beside the field; with ``label``
-    (e.g. "2023年研发投入") the message names the field, for the API's list of errors.
+    Empty is ``None``. What is not a non-negative number in one of those forms raises
+    :class:`ValidationError` here; the number's digits and decimals are the field's to check
+    (``core.fieldchecks.clean_field``), so the limits are the column's own. Every message names the
+    amount by ``label`` (e.g. "2023年研发投入"), or by the field's verbose name.
     """
-    name = label or "金额"
+    name = label or str(field.verbose_name)
     if raw is None:
         return None
     if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
@@ -80,29 +82,15 @@ def parse_amount(raw: Any, *, label: str = "") -> Decimal | None:
     if text.startswith("-"):
         raise ValidationError(f"{name}不能为负数。", code="negative")
     if "," in text and not _GROUPED.match(text):
-        where = f"{label}的" if label else ""
-        raise ValidationError(f"{where}千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。", code="grouping")
+        raise ValidationError(
+            f"{name}的千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。", code="grouping"
+        )
     text = text.replace(",", "")
     if not _PLAIN.match(text):
-        raise ValidationError(_not_a_number(label), code="invalid")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(_not_a_number(label), code="invalid") from None
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError(f"{name}最多保留两位小数（单位：万元）。", code="decimals")
-    if amount > MAX_AMOUNT:
-        raise ValidationError(f"{name}过大，请确认单位为万元。", code="too_large")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _not_a_number(label: str) -> str:
-    example = "如“6800”或“6,800.00”"
-    return (
-        f"{label}应填写金额数字（单位：万元），{example}。"
-        if label
-        else f"请填写金额数字（单位：万元），{example}。"
-    )
+        raise ValidationError(f"{name}应填写金额数字（单位：万元），如“6800”或“6,800.00”。", code="invalid")
+    # Trailing zeros are not decimals anyone meant ("6800.100"): the field checks the number itself.
+    amount = clean_field(field, Decimal(text).normalize(), None, label=name)
+    return amount.quantize(Decimal(1).scaleb(-field.decimal_places))
 
 
 def plan_years(start_date: date | str | None, call_year: int) -> list[int]:
@@ -124,6 +112,12 @@ def money(amount: Decimal | None, *, empty: str = "—") -> str:
 
 def year_label(index: int, years: list[int]) -> str:
     return f"{YEAR_NAMES[index]}（{years[index - 1]}年）"
+
+
+def cell_label(index: int, line: str, years: list[int]) -> str:
+    """How a cell is named in its error messages, its input's label and the conflict panel:
+    "2025年 牵头单位自筹" (``years`` from :func:`plan_years`)."""
+    return f"{years[index - 1]}年 {LINE_LABELS[line]}"
 
 
 Rows = Mapping[int, Mapping[str, Decimal | None]]

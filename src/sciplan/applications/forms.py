@@ -283,13 +283,13 @@ def budget_table(
 
     def line(code: str, label: str, kind: str) -> BudgetLine:
         cells = []
-        for index, heading in zip(budget.YEARS, headings, strict=True):
+        for index in budget.YEARS:
             name = budget.key(index, code)
             current = (saved.get(index) or {}).get(code)
             cells.append(
                 FieldSpec(
                     name=name,
-                    label=f"{heading}{label}（万元）",
+                    label=field_label(name, years=years),
                     kind="decimal",
                     value=values.get(name, _plain(current) if current is not None else ""),
                     error=errors.get(name, ""),
@@ -354,15 +354,18 @@ def standing_label(value: str) -> str:
     return dict(StandingLevel.choices).get(value, value or "")
 
 
-def field_label(name: str) -> str:
+def field_label(name: str, *, years: list[int] | None = None) -> str:
+    """The label of a field or table cell; a budget cell's needs the plan's ``years``
+    (``budget.plan_years``)."""
     match = FINANCE_KEY.match(name)
     if match:
         kind = "营业收入" if match.group(1) == "revenue" else "研发投入"
         return f"{match.group(2)}年{kind}（万元）"
     match = budget.KEY.match(name)
     if match:
-        index, line = int(match.group(1)), match.group(2)
-        return f"经费预算{budget.YEAR_NAMES[index]}{budget.LINE_LABELS[line]}（万元）"
+        if years is None:
+            raise ValueError(f"{name}: a budget cell is labelled with the plan's years")
+        return f"{budget.cell_label(int(match.group(1)), match.group(2), years)}（万元）"
     if name == "recommender":
         return "推荐单位"
     return str(Application._meta.get_field(name).verbose_name)

@@ -131,7 +131,7 @@ def _clean_field(application: Application, name: str, raw: Any) -> Any:
     if field.max_length and isinstance(raw, str) and len(raw) > field.max_length:
         raise ValidationError(f"不能超过{field.max_length}字，当前{len(raw)}字。")
     if name == "planned_investment":
-        return budget.parse_amount(raw, label=_without_unit(field.verbose_name))
+        return budget.parse_amount(raw, field, label=_without_unit(field.verbose_name))
     return clean_field(field, raw, application)
 
 
@@ -196,6 +196,7 @@ def save_section(
             allowed |= {f"{kind}_{year}" for year in locked.call.rd_years for kind in ("revenue", "rd")}
         if section == "plan":
             allowed |= {budget.key(index, line) for index in budget.YEARS for line, _ in budget.LINES}
+        years = budget.plan_years(locked.start_date, locked.call.year)
         cleaned: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for name, raw in data.items():
@@ -208,9 +209,11 @@ def save_section(
                         "revenue" if finance.group(1) == "revenue" else "rd_spending"
                     )
                     label = f"{finance.group(2)}年{_without_unit(field.verbose_name)}"
-                    cleaned[name] = budget.parse_amount(raw, label=label)
-                elif budget.KEY.match(name):
-                    cleaned[name] = budget.parse_amount(raw)
+                    cleaned[name] = budget.parse_amount(raw, field, label=label)
+                elif cell := budget.KEY.match(name):
+                    index, line = int(cell.group(1)), cell.group(2)
+                    label = budget.cell_label(index, line, years)
+                    cleaned[name] = budget.parse_amount(raw, BudgetYear._meta.get_field(line), label=label)
                 else:
                     cleaned[name] = _clean_field(locked, name, raw)
             except ValidationError as exc:

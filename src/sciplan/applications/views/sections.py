@@ -24,10 +24,11 @@ from sciplan.core.errors import Conflict, DomainError
 
 def _conflict_fields(application: Application, exc: Conflict, data: dict[str, Any]) -> list[dict]:
     theirs = exc.current.get("fields", {})
+    years = budget.plan_years(application.start_date, application.call.year)
     return [
         {
             "name": name,
-            "label": forms.field_label(name),
+            "label": forms.field_label(name, years=years),
             "mine": forms.display_value(application, name, data.get(name)),
             "mine_raw": data.get(name, ""),
             "theirs": forms.display_value(application, name, value),
