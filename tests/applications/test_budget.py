@@ -3,6 +3,7 @@ snapshot and the section page."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -315,8 +316,30 @@ def test_a_budget_cell_has_one_name_in_its_label_its_messages_and_the_conflict_p
     from sciplan.applications import forms
 
     years = budget.plan_years(complete_application.start_date, complete_application.call.year)
-    table = forms.budget_table(complete_application)
+    table = forms.budget_table(complete_application, [])
+    cell = next(row for row in table.rows if row.code == "use_other").cells[1]
 
     assert budget.cell_label(2, "use_other", years) == f"{years[1]}年 其他支出"
-    assert table.uses[-1].cells[1].label == f"{years[1]}年 其他支出（万元）"
-    assert forms.field_label("budget_2_use_other", years=years) == table.uses[-1].cells[1].label
+    assert cell.label == f"{years[1]}年 其他支出（万元）"
+    assert forms.field_label("budget_2_use_other", years=years) == cell.label
+
+
+def test_read_only_plan_page_prints_the_same_rows_as_the_version_page(
+    client, personas, submitted_application
+):
+    client.force_login(personas.applicant)
+    section = client.get(reverse("applications:section", args=[submitted_application.pk, "plan"]))
+    version = client.get(reverse("applications:version", args=[submitted_application.pk, 1]))
+
+    def rows(page: str) -> list[str]:
+        body = page[page.index('<h3 id="budget">') :]
+        return re.findall(
+            r"<tr(?: class=\"subtotal\")?><th scope=\"row\">.*?</tr>", body[: body.index("</table>")]
+        )
+
+    printed = rows(section.content.decode())
+    assert 'name="budget_1_source_lead"' not in section.content.decode()
+    assert printed[1] == '<tr><th scope="row">1. 牵头单位自筹</th><td class="num">1,500.00</td>' + (
+        '<td class="num">1,750.00</td><td class="num">1,750.00</td><td class="num">5,000.00</td></tr>'
+    )
+    assert (len(printed), printed) == (11, rows(version.content.decode()))

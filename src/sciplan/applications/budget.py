@@ -164,20 +164,23 @@ class PrintedRow:
     amounts: list[Decimal | None]  # per year; None is an empty cell
     total: Decimal  # over the three years
     subtotal: bool
+    kind: str = ""  # "source" or "use": the group the row heads or belongs to
+    code: str = ""  # the line (``source_lead``…); empty on a group's total row
 
 
 def printed_rows(rows: Rows) -> list[PrintedRow]:
-    """The budget as the 实施方案 and the version page print it: each group headed by its totals."""
+    """The budget as every table prints it (the form, the read-only and version pages, the 实施方案):
+    each group headed by its totals."""
     result = totals(rows)
     printed = []
-    for heading, lines, per_year, total in (
-        ("一、资金来源合计", SOURCES, result.sources, result.sources_total),
-        ("二、资金用途合计", USES, result.uses, result.uses_total),
+    for kind, heading, lines, per_year, total in (
+        ("source", "一、资金来源合计", SOURCES, result.sources, result.sources_total),
+        ("use", "二、资金用途合计", USES, result.uses, result.uses_total),
     ):
-        printed.append(PrintedRow(heading, [per_year[i] for i in YEARS], total, True))
+        printed.append(PrintedRow(heading, [per_year[i] for i in YEARS], total, True, kind))
         for number, (code, name) in enumerate(lines, start=1):
             amounts = [(rows.get(i) or {}).get(code) for i in YEARS]
-            printed.append(PrintedRow(f"{number}. {name}", amounts, result.lines[code], False))
+            printed.append(PrintedRow(f"{number}. {name}", amounts, result.lines[code], False, kind, code))
     return printed
 
 

@@ -221,72 +221,59 @@ def finance_rows(
     return rows
 
 
-@dataclass
-class BudgetLine:
-    code: str
-    label: str
-    kind: str  # source or use
-    cells: list[FieldSpec]  # one per year of the plan
-    total: Decimal
+@dataclass(frozen=True)
+class BudgetRow(budget.PrintedRow):
+    """A printed row of the budget with its line's inputs, one per year (none on a group's total row)."""
 
-    @property
-    def total_text(self) -> str:
-        return budget.money(self.total)
+    cells: tuple[FieldSpec, ...] = ()
 
 
 @dataclass
 class BudgetTable:
-    """The budget of the plan section: inputs ``budget_<year>_<line>``, with the saved totals."""
+    """The budget of the plan section, row by row as ``budget.printed_rows`` prints it, with the inputs
+    ``budget_<year>_<line>`` of each line, the saved totals and the 其他来源说明 field below it."""
 
     years: list[str]  # column headings: 第一年（2025年）…
-    sources: list[BudgetLine]
-    uses: list[BudgetLine]
+    rows: list[BudgetRow]
     totals: budget.Totals
-    note: FieldSpec | None = None
+    note: FieldSpec | None
 
     @property
     def columns(self) -> list[dict[str, Any]]:
-        """Per year: heading, both totals and whether they agree (for the first render; the page's
-        script recomputes them as the applicant types)."""
+        """Per year: whether the sources and uses agree, by how much they differ (for the first render;
+        the page's script recomputes it as the applicant types)."""
         t = self.totals
         return [
             {
                 "index": index,
-                "label": label,
-                "sources": budget.money(t.sources[index]),
-                "uses": budget.money(t.uses[index]),
                 "balanced": t.balanced(index),
                 "difference": budget.money(abs(t.sources[index] - t.uses[index])),
                 "filled": t.filled[index],
             }
-            for index, label in zip(budget.YEARS, self.years, strict=True)
+            for index in budget.YEARS
         ]
-
-    @property
-    def sources_total(self) -> str:
-        return budget.money(self.totals.sources_total)
-
-    @property
-    def uses_total(self) -> str:
-        return budget.money(self.totals.uses_total)
 
 
 def budget_table(
-    application: Application, *, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+    application: Application,
+    fields: list[FieldSpec],
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> BudgetTable:
+    """The plan section's budget table; ``fields`` are the section's fields (``section_fields``), of
+    which the 其他来源说明 is shown with the table."""
     values = values or {}
     errors = errors or {}
     saved = {row.index: row.amounts() for row in application.budget_years.all()}
     years = budget.plan_years(application.start_date, application.call.year)
-    headings = [budget.year_label(i, years) for i in budget.YEARS]
-    result = budget.totals(saved)
 
-    def line(code: str, label: str, kind: str) -> BudgetLine:
-        cells = []
+    def cells(code: str) -> tuple[FieldSpec, ...]:
+        specs = []
         for index in budget.YEARS:
             name = budget.key(index, code)
             current = (saved.get(index) or {}).get(code)
-            cells.append(
+            specs.append(
                 FieldSpec(
                     name=name,
                     label=field_label(name, years=years),
@@ -296,13 +283,16 @@ def budget_table(
                     field_version=application.field_versions.get(name, 0),
                 )
             )
-        return BudgetLine(code, label, kind, cells, result.lines[code])
+        return tuple(specs)
 
     return BudgetTable(
-        years=headings,
-        sources=[line(code, label, "source") for code, label in budget.SOURCES],
-        uses=[line(code, label, "use") for code, label in budget.USES],
-        totals=result,
+        years=[budget.year_label(i, years) for i in budget.YEARS],
+        rows=[
+            BudgetRow(**vars(row), cells=cells(row.code) if row.code else ())
+            for row in budget.printed_rows(saved)
+        ],
+        totals=budget.totals(saved),
+        note=next((f for f in fields if f.name == budget.OTHER_NOTE), None),
     )
 
 

@@ -43,8 +43,7 @@ def _section_context(request, application, section, *, values=None, errors=None,
     fields = forms.section_fields(application, section, values=values, errors=errors)
     table = None
     if section.code == "plan":
-        table = forms.budget_table(application, values=values, errors=errors)
-        table.note = next((f for f in fields if f.name == budget.OTHER_NOTE), None)
+        table = forms.budget_table(application, fields, values=values, errors=errors)
     return page_context(
         request,
         application,

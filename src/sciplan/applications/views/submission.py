@@ -150,16 +150,10 @@ def _snapshot_budget(snapshot: dict[str, Any]) -> dict[str, Any] | None:
     if not items:
         return None
     years = [item["year"] for item in sorted(items, key=lambda item: item["index"])]
-    rows = [
-        {
-            "label": row.label,
-            "subtotal": row.subtotal,
-            "amounts": [budget.money(v) for v in row.amounts],
-            "total": budget.money(row.total),
-        }
-        for row in budget.printed_rows(budget.rows_from_snapshot(items))
-    ]
-    return {"years": [budget.year_label(i, years) for i in budget.YEARS], "rows": rows}
+    return {
+        "years": [budget.year_label(i, years) for i in budget.YEARS],
+        "rows": budget.printed_rows(budget.rows_from_snapshot(items)),
+    }
 
 
 def _iso_local(value: str | None) -> str:
