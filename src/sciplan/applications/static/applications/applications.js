@@ -110,24 +110,29 @@
         if (!out) return;
         var total = 0, filled = 0, bad = false;
         form.querySelectorAll('[data-sum="' + kind + '"]').forEach(function (el) {
-          var raw = el.value.replace(/[,，\s]/g, "");
-          if (raw === "") return;
-          var n = Number(raw);
-          if (isNaN(n)) { bad = true; return; }
-          total += n; filled += 1;
+          var cents = amount(el.value);
+          if (cents === null) return;
+          if (isNaN(cents)) { bad = true; return; }
+          total += cents; filled += 1;
         });
-        out.textContent = bad ? "请检查数字" : filled ? total.toFixed(2) + " 万元" : "—";
+        out.textContent = bad ? "请检查数字" : filled ? money(total) + " 万元" : "—";
       });
       refreshBudget();
     }
 
-    // The budget table's row and column totals and each year's balance, as the applicant types
-    // (the server checks the same in the eligibility pre-check).
+    // An amount in 万元 read as the server's budget.parse_amount reads it: "6800", "6,800.00",
+    // "６８００", "6800万元"; at most two decimals once trailing zeros are dropped. In cents; null when
+    // empty; NaN for what the server refuses (a minus sign, misplaced thousands separators, "1e5").
+    // The number of digits is the model field's to limit and is left to the server.
     function amount(value) {
-      var raw = value.replace(/[\uFF10-\uFF19\uFF0E]/g, function (ch) { return String.fromCharCode(ch.charCodeAt(0) - 0xFEE0); })
-        .replace(/[,，\s]/g, "").replace(/万元?$/, "");
-      if (raw === "") return 0;
-      return /^\d+(\.\d{0,2})?$|^\.\d{1,2}$/.test(raw) ? Math.round(Number(raw) * 100) : NaN;
+      var text = String(value).normalize("NFKC").replace(/\s+/g, "").replace(/，/g, ",").replace(/。/g, ".")
+        .replace(/万元?$/, "");
+      if (text === "") return null;
+      if (text.indexOf(",") >= 0 && !/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(text)) return NaN;
+      text = text.replace(/,/g, "");
+      if (!/^\d+(\.\d*)?$|^\.\d+$/.test(text)) return NaN;
+      if ((text.split(".")[1] || "").replace(/0+$/, "").length > 2) return NaN;
+      return Math.round(Number(text) * 100);
     }
     function money(cents) {
       var text = (cents / 100).toFixed(2).split(".");
@@ -141,7 +146,8 @@
       table.querySelectorAll("[data-budget-line]").forEach(function (el) {
         var year = el.dataset.budgetYear, kind = el.dataset.budgetKind, line = el.dataset.budgetLine;
         var cents = amount(el.value);
-        if (el.value.trim() !== "") filled[year] = true;
+        if (cents === null) return;
+        filled[year] = true;
         if (isNaN(cents)) { bad[kind + "-" + year] = bad[kind + "-all"] = bad["line-" + line] = true; return; }
         add(kind + "-" + year, cents); add(kind + "-all", cents); add("line-" + line, cents);
       });
