@@ -15,7 +15,7 @@ from sciplan.applications import budget, eligibility
 from sciplan.applications.demo import DEMO_BUDGET
 from sciplan.applications.models import Application, BudgetYear, FinanceYear
 from sciplan.applications.services import save_section, submit_application
-from sciplan.core.errors import Conflict, ValidationFailed
+from sciplan.core.errors import Conflict
 from tests.factories import budget_data
 
 pytestmark = pytest.mark.django_db
@@ -113,72 +113,6 @@ def test_budget_rows_are_created_for_an_application_that_had_none(complete_appli
     assert list(BudgetYear.objects.filter(application=app).values_list("index", "source_other")) == [
         (3, Decimal("12.00"))
     ]
-
-
-def test_autosave_keeps_the_valid_cells_and_reports_the_invalid_one_beside_it(complete_application, personas):
-    app = complete_application
-
-    result = save_section(
-        app,
-        "plan",
-        {"budget_2_source_lead": "2000", "budget_2_use_other": "五十"},
-        base_version=app.version,
-        by=personas.applicant,
-        partial_ok=True,
-    )
-
-    row = BudgetYear.objects.get(application=app, index=2)
-    year = budget.plan_years(app.start_date, app.call.year)[1]
-    assert result.saved == ["budget_2_source_lead"]
-    assert result.errors == {
-        "budget_2_use_other": f"{year}年 其他支出应填写金额数字（单位：万元），如“6800”或“6,800.00”。"
-    }
-    assert (row.source_lead, row.use_other) == (Decimal("2000.00"), Decimal("50.00"))
-
-
-def test_api_style_save_refuses_the_whole_budget_when_one_cell_is_wrong(complete_application, personas):
-    app = complete_application
-
-    with pytest.raises(ValidationFailed) as caught:
-        save_section(
-            app,
-            "plan",
-            {"budget_2_source_lead": "2000", "budget_2_use_other": "-1"},
-            base_version=app.version,
-            by=personas.applicant,
-        )
-
-    year = budget.plan_years(app.start_date, app.call.year)[1]
-    assert caught.value.field_errors == {"budget_2_use_other": f"{year}年 其他支出不能为负数。"}
-    assert BudgetYear.objects.get(application=app, index=2).source_lead == Decimal("1750.00")
-
-
-def test_a_colleague_changing_the_same_cell_is_a_conflict_other_cells_merge(complete_application, personas):
-    from sciplan.accounts.demo import ensure_user
-
-    colleague = ensure_user("colleague", "同事", "applicant", unit=personas.applicant.unit)
-    app = complete_application
-    base = app.version
-    save_section(app, "plan", {"budget_1_use_platform": "210"}, base_version=base, by=colleague)
-
-    merged = save_section(app, "plan", {"budget_1_use_other": "40"}, base_version=base, by=personas.applicant)
-    with pytest.raises(Conflict) as caught:
-        save_section(app, "plan", {"budget_1_use_platform": "250"}, base_version=base, by=personas.applicant)
-
-    assert merged.saved == ["budget_1_use_other"]
-    assert caught.value.current["fields"] == {"budget_1_use_platform": "210.00"}
-    assert BudgetYear.objects.get(application=app, index=1).use_platform == Decimal("210.00")
-
-
-def test_budget_cells_of_another_section_are_ignored(complete_application, personas):
-    app = complete_application
-
-    result = save_section(
-        app, "basis", {"budget_1_source_lead": "1"}, base_version=app.version, by=personas.applicant
-    )
-
-    assert result.saved == []
-    assert BudgetYear.objects.get(application=app, index=1).source_lead == Decimal("1500.00")
 
 
 def rule(application: Application) -> eligibility.RuleResult:
