@@ -16,12 +16,12 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sciplan.accounts import services, user_admin
+from sciplan.accounts import confirmations, services, user_admin
 from sciplan.accounts.forms import LoginForm, SciplanPasswordChangeForm
 from sciplan.accounts.roles import Role
 from sciplan.calls.models import Recommender
 from sciplan.core import audit, authority, clock, storage
-from sciplan.core.confirmation import Confirmation, Kind, confirmed, open_only
+from sciplan.core.confirmation import confirmed, open_only
 from sciplan.core.errors import DomainError
 from sciplan.core.filetypes import MIME
 from sciplan.core.http import client_ip, safe_next
@@ -123,32 +123,6 @@ def register_done(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/register_done.html", {"review_days": services.REVIEW_WORKING_DAYS})
 
 
-def _review_confirmations(unit) -> dict[str, Confirmation]:
-    return {
-        "approve": Confirmation(
-            key="approve",
-            title=f"确认“{unit.name}”的注册审核通过？",
-            happens=(
-                "审核通过后，该单位的账号即可提交申报书，本单位受理其申报。",
-                "通过后不能撤回；如发现虚假注册，须联系市科技局停用账号。",
-            ),
-            told=f"该单位的单位管理员（{unit.contact_name}），站内通知和电子邮件。",
-            button="确认审核通过",
-        ),
-        "reject": Confirmation(
-            key="reject",
-            title=f"确认“{unit.name}”的注册审核不通过？",
-            happens=(
-                "该单位不能提交申报；不通过的理由写入通知。",
-                "单位须按理由修改后重新注册，本次审核结果不能撤回。",
-            ),
-            told=f"该单位的单位管理员（{unit.contact_name}），站内通知和电子邮件。",
-            button="确认不通过",
-            kind=Kind.DESTRUCTIVE,
-        ),
-    }
-
-
 def _not_found(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -159,14 +133,14 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 
 def _unit_page(request: HttpRequest, unit, *, asking: str = "", errors=None, status: int = 200):
-    confirmations = _review_confirmations(unit)
+    questions = confirmations.unit_review(unit)
     if asking:
-        confirmations = open_only(confirmations, asking)
+        questions = open_only(questions, asking)
     context = {
         "unit": unit,
         "admin": unit.users.filter(is_unit_admin=True).order_by("id").first(),
         "licence": services.licence_of(unit),
-        "confirm": confirmations,
+        "confirm": questions,
         "reason": request.POST.get("reason", "") if request.method == "POST" else "",
         "errors": errors or {},
     }
