@@ -82,9 +82,8 @@ def parse_amount(raw: Any, field: Any, *, label: str = "") -> Decimal | None:
     if text.startswith("-"):
         raise ValidationError(f"{name}不能为负数。", code="negative")
     if "," in text and not _GROUPED.match(text):
-        raise ValidationError(
-            f"{name}的千位分隔符位置不对，请按“6,800.00”或“6800”的格式填写。", code="grouping"
-        )
+        where = f"{name}的千位分隔符位置不对"
+        raise ValidationError(f"{where}，请按“6,800.00”或“6800”的格式填写。", code="grouping")
     text = text.replace(",", "")
     if not _PLAIN.match(text):
         raise ValidationError(f"{name}应填写金额数字（单位：万元），如“6800”或“6,800.00”。", code="invalid")
