@@ -231,7 +231,6 @@ def _call(pk: int) -> Call:
     description="市科技局记录决策会议（日期、参会人员、纪要），把选定的评审中申报书列入拟认定名单。其他角色 404；申报书状态不符时返回 409。",
 )
 def proposal_create(request: HttpRequest, call_id: int, payload: ProposalIn):
-    """Record the decision meeting and put the selected applications (under review) on the proposed list."""
     decision = services.propose(
         _call(call_id),
         application_ids=payload.application_ids,
@@ -258,7 +257,6 @@ def proposal_create(request: HttpRequest, call_id: int, payload: ProposalIn):
     description="市科技局发布本批次拟认定名单的公示：起始日期与公示天数（工作日，默认取批次设置），默认截至最后一个工作日 18:00。没有拟认定的联合体时返回 409。",
 )
 def public_notice_create(request: HttpRequest, call_id: int, payload: NoticeIn):
-    """Publish the call's proposed list for N working days (default: the call's); ends 18:00 unless set."""
     notice = services.publish_notice(
         _call(call_id),
         starts_on=payload.starts_on,
@@ -280,7 +278,6 @@ def public_notice_create(request: HttpRequest, call_id: int, payload: NoticeIn):
     description="已开始的公示及其联合体名单（current=true 只列出仍在公示期内的）。无需登录。",
 )
 def public_notice_list(request: HttpRequest, current: bool = False):
-    """Public notices that have started (``current=true``: only those still open), with their consortia."""
     notices = queries.public_notices_with_entries()
     if current:
         notices = notices.filter(ends_at__gt=clock.now())
@@ -296,7 +293,6 @@ def public_notice_list(request: HttpRequest, current: bool = False):
     description="在公示期内对公示中的联合体提出异议：个人须实名并留手机号码，单位须填写名称与统一社会信用代码。公示期外返回 409（deadline_passed）。无需登录；按来源地址限制频率。",
 )
 def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn):
-    """File an objection with a real name and mobile, or a unit name and USCC; late ones answer 409."""
     notice = queries.public_notice(notice_id)
     data = payload.dict()
     data["application"] = str(data.pop("application_id"))
@@ -312,7 +308,6 @@ def objection_create(request: HttpRequest, notice_id: int, payload: ObjectionIn)
     description="市科技局记录异议的调查情况与处理结果；异议成立（upheld）时该联合体从拟认定名单中移除。已处理过的异议返回 409。",
 )
 def objection_resolve(request: HttpRequest, objection_id: int, payload: ObjectionResolveIn):
-    """Record the investigation and outcome (``upheld`` removes the consortium from the proposal)."""
     if getattr(request.auth, "role", None) != "bureau":
         raise NotFound()
     objection = Objection.objects.filter(pk=objection_id).first()
@@ -342,7 +337,6 @@ def objection_resolve(request: HttpRequest, objection_id: int, payload: Objectio
     description="市科技局认定一个公示期满且无成立异议的联合体：认定文号、认定日期与唯一的正式名称。状态不符或已认定时返回 409。",
 )
 def recognition_create(request: HttpRequest, application_id: int, payload: RecognitionIn):
-    """Recognise a consortium whose public notice has ended: 文号, date, unique official name."""
     application = visible(request.auth).filter(pk=application_id).first()
     if application is None:
         raise NotFound()
@@ -366,7 +360,6 @@ def recognition_create(request: HttpRequest, application_id: int, payload: Recog
     description="已认定创新联合体的公开名录，可按年度与产业筛选；已撤销的注明撤销日期与原因。无需登录。",
 )
 def recognized_list(request: HttpRequest, year: int | None = None, industry_id: int | None = None):
-    """The public register of recognised consortia; revoked ones carry their date and reason."""
     return [_recognized(r) for r in queries.recognized(year=year, industry=industry_id)]
 
 
@@ -383,7 +376,6 @@ def assessment_submit(
     payload: Form[AssessmentIn],
     attachments: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ):
-    """The lead unit's yearly self-assessment (multipart; attachments are checked by content)."""
     recognition = Recognition.objects.select_related("application").filter(pk=recognition_id).first()
     if recognition is None:
         raise NotFound()
@@ -407,7 +399,6 @@ def assessment_submit(
     description="市科技局或评审专家评定一份年度自评：excellent（优秀）、pass（合格）或 fail（不合格），可附评语。结果已公示后不能修改（409）。",
 )
 def assessment_grade(request: HttpRequest, assessment_id: int, payload: GradeIn):
-    """Grade a self-assessment: ``excellent`` (优秀), ``pass`` (合格) or ``fail`` (不合格)."""
     if getattr(request.auth, "role", None) not in ("bureau", "expert"):
         raise NotFound()
     assessment = Assessment.objects.filter(pk=assessment_id).first()

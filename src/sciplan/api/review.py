@@ -238,7 +238,6 @@ def _expert_out(user, expert: Expert) -> dict:
     description="市科技局登记收到一份申报书的纸质材料：接收日期、份数、接收人。返回通过受理还缺少的材料。仅市科技局可用，其他角色看不到该申报书（404）。",
 )
 def paper_receipt_create(request, application_id: int, payload: PaperReceiptIn):
-    """登记收到一份申报书的纸质材料（日期、份数、接收人）。"""
     user = _user(request)
     services.ensure_bureau(user)
     application = get_application_for(user, application_id)
@@ -261,7 +260,6 @@ def paper_receipt_create(request, application_id: int, payload: PaperReceiptIn):
     description="市科技局对申报书作出形式审查结论：通过、不通过（须填理由，终局）或退回补正（须填理由与补正截止时间）。申报书不在待审查状态时返回 409。",
 )
 def formal_review_create(request, application_id: int, payload: FormalReviewIn):
-    """形式审查：通过、不通过（须填理由，终局）或退回补正（须填理由与补正截止时间）。"""
     user = _user(request)
     services.ensure_bureau(user)
     application = get_application_for(user, application_id)
@@ -300,7 +298,6 @@ def site_visit_create(
     conclusion: Form[str],
     files: File[list[UploadedFile]] = None,  # None: a visit without files
 ):
-    """登记现场考察（multipart）：日期、考察组、情况、结论，可附照片与材料（PDF/JPG/PNG/DOCX）。"""
     user = _user(request)
     services.ensure_bureau(user)
     application = get_application_for(user, application_id)
@@ -335,7 +332,6 @@ def site_visit_create(
     description="市科技局查看专家库，可按领域（产业编码或名称）与是否启用筛选，分页（limit 最多 500）。联系方式完整显示，每次查看记入审计日志。其他角色 404。",
 )
 def expert_list(request, field: str = "", active: bool | None = None, limit: int = 100, offset: int = 0):
-    """专家库（联系方式仅对市科技局显示完整信息）。"""
     user = _user(request)
     services.ensure_bureau(user)
     qs = Expert.objects.select_related("user").order_by("id")
@@ -372,8 +368,6 @@ def expert_create(request, payload: ExpertIn):
 def expert_import(
     request, file: File[UploadedFile], import_valid_rows: Form[bool] = False, invite: Form[bool] = False
 ):
-    """从XLSX导入专家。任何一行有误则不导入，除非 import_valid_rows=true（只导入无误的行）。
-    invite=true 时，导入后立即为每位填写了电子邮箱的专家开设账号并发送密码设置链接。"""
     user = _user(request)
     result = pool.import_experts(
         file, by=user, import_valid_rows=import_valid_rows, invite=invite, ip=client_ip(request)
@@ -392,10 +386,9 @@ def expert_import(
     response={200: InviteOut, **errors(401, 404, 409, 422)},
     operation_id="expert_invite",
     summary="邀请专家（开设账号）",
+    description="为专家库中的专家开设评审专家账号，并向其电子邮箱发送一次性的密码设置链接；已有账号的重新发送链接。未填写电子邮箱返回 422；账号已停用返回 409（须由系统管理员启用）。仅市科技局可用。",
 )
 def expert_invite(request, expert_id: Id):
-    """为专家库中的专家开设评审专家账号，并向其电子邮箱发送一次性的密码设置链接；已有账号的重新发送链接。
-    未填写电子邮箱返回 422；账号已停用返回 409（须由系统管理员启用）。仅市科技局可用。"""
     user = _user(request)
     invitation = invitations.invite_expert(
         pool.get_expert_for(user, expert_id), by=user, ip=client_ip(request)
@@ -416,7 +409,6 @@ def expert_invite(request, expert_id: Id):
     description="市科技局为一份申报书或同一领域的一组申报书随机抽取评审专家，自动排除与牵头单位、成员单位有关联的专家；记录随机种子与专家库快照，可用 panel_verify 复核。申报书未通过形式审查或已抽取时返回 409，可抽取的专家不足时返回 422（pool_too_small）。",
 )
 def panel_draw(request, payload: DrawIn):
-    """随机抽取评审专家，自动排除利益冲突；记录随机种子与专家库快照。"""
     user = _user(request)
     draw = panels.draw_panel(payload.applications, size=payload.size, seed=payload.seed, by=user)
     return 201, _draw_out(draw)
@@ -480,9 +472,9 @@ class ScoreReopenOut(Schema):
     response={200: list[DrawRecordOut], **errors(401, 404)},
     operation_id="panel_list",
     summary="专家抽取记录",
+    description="本批次的全部抽取记录，新的在前，每条含种子与快照校验值，可逐条用 panel_verify 复核；补抽记录一并列出。",
 )
 def panel_list(request, query: Query[DrawListQuery]):
-    """本批次的全部抽取记录，新的在前，每条含种子与快照校验值，可逐条用 panel_verify 复核；补抽记录一并列出。"""
     user = _user(request)
     draws = panels.draws_for(user, query.call_id, application_id=query.application_id)
     return [_draw_record_out(d) for d in draws]
@@ -505,9 +497,9 @@ def _draw_record_out(d) -> dict:
     response={201: DrawRecordOut, **errors(401, 404, 409, 422)},
     operation_id="panel_replace",
     summary="替换评审组专家并重新抽取",
+    description="评审组抽定后只能逐一替换专家，须选择原因并写明具体情况；被替换的专家与原抽取记录一并保留，可用 panel_list 查看。",
 )
 def panel_replace(request, application_id: int, payload: SeatsReplaceIn):
-    """评审组抽定后只能逐一替换专家，须选择原因并写明具体情况；被替换的专家与原抽取记录一并保留，可用 panel_list 查看。"""
     user = _user(request)
     application = panels.panel_record(user, application_id).application
     draw = panels.replace_seats(
@@ -525,9 +517,9 @@ def panel_replace(request, application_id: int, payload: SeatsReplaceIn):
     response={200: ScoreReopenOut, **errors(401, 404, 409, 422)},
     operation_id="score_reopen",
     summary="退回专家评分",
+    description="退回一位专家已提交（已锁定）的评分供其修改，须写明原因；专家会收到通知，重新提交前原评分仍计入。",
 )
 def score_reopen(request, application_id: int, expert_id: int, payload: ScoreReopenIn):
-    """退回一位专家已提交（已锁定）的评分供其修改，须写明原因；专家会收到通知，重新提交前原评分仍计入。"""
     user = _user(request)
     score = scoring.score_of_expert(user, application_id, expert_id)
     reopening = scoring.reopen_score(score, reason=payload.reason, by=user, ip=client_ip(request))
@@ -548,7 +540,6 @@ def score_reopen(request, application_id: int, expert_id: int, payload: ScoreReo
     description="按记录的随机种子与专家库快照重新抽取一次，核对结果与记录是否一致、快照是否未被改动。仅市科技局可用。",
 )
 def panel_verify(request, draw_id: int):
-    """按记录的种子与快照重新抽取，核对结果是否一致。"""
     user = _user(request)
     outcome = panels.verify_draw(panels.get_draw_for(user, draw_id), by=user)
     return {
@@ -586,7 +577,6 @@ def _ranking_out(call) -> dict:
     description="本批次的评审排名：去掉最高分与最低分后取平均分，并列同名次，其后名次顺延；确认后返回冻结的版本及其内容哈希。",
 )
 def ranking_get(request, call_id: int):
-    """评审排名（并列同名次，其后名次顺延）；确认后为冻结版本。"""
     return _ranking_out(scoring.get_call_for(_user(request), call_id))
 
 
@@ -598,7 +588,6 @@ def ranking_get(request, call_id: int):
     description="确认本批次的评审排名：记录内容哈希并冻结，此后评分不能再提交或修改。尚有专家未评分、有申报书未抽取专家或已确认时返回 409。",
 )
 def ranking_confirm(request, call_id: int):
-    """确认排名：记录内容哈希并冻结，此后评分不能再修改。"""
     user = _user(request)
     call = scoring.get_call_for(user, call_id)
     scoring.confirm_ranking(call, by=user)
@@ -616,7 +605,6 @@ def ranking_confirm(request, call_id: int):
     description="评审专家查看分配给本人的评审任务，含牵头单位与成员单位名单，供判断是否需要回避。",
 )
 def assignment_list(request):
-    """分配给本人的评审任务（含牵头单位与成员单位，供判断是否需要回避）。"""
     items = list(panels.assignments_for(_user(request)).prefetch_related("application__members"))
     return [
         {
@@ -640,7 +628,6 @@ def assignment_list(request):
     description="评审专家对一份申报书声明无利益冲突（之后方可查看申报书与评分），或申请回避（须说明原因，系统自动补抽）。已回避或已评分时返回 409。",
 )
 def conflict_declare(request, application_id: int, payload: DeclareIn):
-    """声明无利益冲突（之后方可查看申报书），或申请回避（系统自动补抽）。"""
     user = _user(request)
     assignment = panels.declare(
         panels.get_assignment_for(user, application_id),
@@ -665,10 +652,9 @@ def conflict_declare(request, application_id: int, payload: DeclareIn):
     response={201: ScoreOut, **errors(404, 409)},
     operation_id="score_submit",
     summary="提交评分",
-    description="评审专家按评分指标逐项打分（0 至满分，最多一位小数）并填写评语；须先声明无利益冲突。排名确认后不能再提交或修改（409）。",
+    description="评审专家按评分指标逐项打分（0 至满分，最多一位小数）并填写评语；须先声明无利益冲突。提交后评分即锁定，再次提交返回 409（score_locked），除非市科技局已用 score_reopen 退回；排名确认后不能再提交或修改（409）。",
 )
 def score_submit(request, application_id: int, payload: ScoreIn):
-    """按评分指标逐项打分并填写评语。提交后评分即锁定，再次提交返回 409（score_locked），除非市科技局已用 score_reopen 退回；排名确认后不能再提交。"""
     user = _user(request)
     score = scoring.submit_score(
         panels.get_assignment_for(user, application_id),
