@@ -2,19 +2,12 @@
 failures and sign-outs are audited, an old password must be changed, and API tokens end with the
 credentials they were issued for.
 
-The DEBUG-off checks run in a fresh interpreter started with ``SCIPLAN_DEBUG=0``: a receiver that only
-lives because of DEBUG (a nested function held by weak reference) is gone there, which flipping
-``settings.DEBUG`` inside an already loaded test process cannot show. That interpreter migrates its own
-SQLite file and signs in over Django's test client, through the production middleware stack.
+The DEBUG-off checks run in a fresh interpreter started with ``SCIPLAN_DEBUG=0`` (``production.run_probe``):
+a receiver that only lives because of DEBUG (a nested function held by weak reference) is gone there.
+That interpreter signs in over Django's test client, through the production middleware stack.
 """
 
 from __future__ import annotations
-
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -22,8 +15,7 @@ from django.test import Client
 from sciplan.accounts import user_admin
 from sciplan.accounts.demo import DEMO_PASSWORD
 from sciplan.core.models import AuditEvent
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.security.production import run_probe
 
 PROBE = """
 import gc, json, django
@@ -101,23 +93,7 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
     """One fresh interpreter with DEBUG off; what it saw, as a dict."""
-    var = tmp_path_factory.mktemp("production")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "sciplan.settings",
-        "SCIPLAN_DEBUG": "0",
-        "SCIPLAN_SECRET_KEY": "test-only-" + "x" * 50,
-        "SCIPLAN_ALLOWED_HOSTS": "testserver",
-        "SCIPLAN_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "SCIPLAN_VAR_DIR": str(var),
-        "PYTHONPATH": str(ROOT / "src"),
-    }
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=False, cwd=ROOT
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_probe(PROBE, tmp_path_factory.mktemp("production"))
 
 
 def test_the_probe_really_runs_with_debug_off(production):
