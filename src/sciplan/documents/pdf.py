@@ -10,6 +10,7 @@ is per thread. The faces are the subsets of :mod:`sciplan.documents.fonts`.
 from __future__ import annotations
 
 import atexit
+import gc
 import threading
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,15 @@ class _Renderer:
 
 
 _local = threading.local()
-# The main thread's renderer is dropped while the interpreter still works: WeasyPrint removes its
-# temporary font folder in ``__del__``, which fails once the modules are torn down.
-atexit.register(vars(_local).clear)
+
+
+@atexit.register
+def _drop_renderer() -> None:
+    """Drop this thread's renderer while the interpreter still works: WeasyPrint removes its font
+    configuration's temporary folder in ``__del__``, which fails once the modules are torn down (the
+    configuration is also held by the styles of documents that only the garbage collector frees)."""
+    vars(_local).clear()
+    gc.collect()
 
 
 def _renderer() -> _Renderer:
