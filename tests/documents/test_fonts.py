@@ -97,3 +97,19 @@ def test_threads_render_at_once_each_with_its_own_fonts():
 
     assert sorted(results) == [0, 1, 2]
     assert [pdf_text(data) for data in results.values()] == ["审核推荐意见同意推荐。"] * 3
+
+
+def test_render_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    html = "<html lang='zh-Hans'><body><p>同意推荐。</p></body></html>"
+    states = []
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            pdf.html_to_pdf(html, stylesheet="document.css")
+            states.append(gc.isenabled())
+    finally:
+        gc.enable()
+
+    assert states == [True, False]
