@@ -71,3 +71,19 @@ def resubmitted(submitted_application, personas):
     application = Application.objects.get(pk=submitted_application.pk)
     submit_application(application, by=personas.applicant)
     return Application.objects.get(pk=submitted_application.pk)
+
+
+def pdf_fonts(data: bytes) -> dict[str, tuple[bool, str]]:
+    """Every font the PDF's pages use: its name (without the subset tag) → (embedded, encoding).
+    WeasyPrint writes a font whose text needed a glyph the font lacks with its own CMap instead of
+    ``/Identity-H``, mapping those characters to the .notdef box."""
+    fonts = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            encoding = font.get("/Encoding")
+            fonts[str(font["/BaseFont"]).split("+", 1)[-1]] = (embedded, str(encoding.get_object()))
+    return fonts

@@ -231,11 +231,12 @@ def _basic(snapshot: dict, section: Section) -> list[Any]:
                     (label("industry"), _text(f.get("industry"))),
                 ],
                 [(label("tech_field"), _text(f.get("tech_field")))],
-                [("推荐单位", snapshot["recommender"]["name"])],
                 [
-                    ("建设期", f"{chinese_date(f.get('start_date'))} 至 {chinese_date(f.get('end_date'))}"),
+                    ("推荐单位", snapshot["recommender"]["name"]),
                     (label("planned_investment"), money(f.get("planned_investment")) or "—"),
                 ],
+                # a row of its own: in a half-width cell the second date broke after its year
+                [("建设期", f"{chinese_date(f.get('start_date'))} 至 {chinese_date(f.get('end_date'))}")],
                 [
                     (label("contact_name"), _text(f.get("contact_name"))),
                     (label("contact_post"), _text(f.get("contact_post"))),

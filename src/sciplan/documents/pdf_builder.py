@@ -107,7 +107,8 @@ class _DocView:
 
 
 def document_pdf(doc: Document) -> bytes:
-    return html_to_pdf(render_to_string("documents/pdf/document.html", document_context(doc)))
+    html = render_to_string("documents/pdf/document.html", document_context(doc))
+    return html_to_pdf(html, stylesheet="document.css")
 
 
 def receipt_pdf(context: dict[str, Any]) -> bytes:
@@ -117,4 +118,4 @@ def receipt_pdf(context: dict[str, Any]) -> bytes:
         "AUTHORITY": authority.current(),
         "header_css": css_string(context["call_title"]),
     }
-    return html_to_pdf(render_to_string("documents/pdf/receipt.html", context))
+    return html_to_pdf(render_to_string("documents/pdf/receipt.html", context), stylesheet="receipt.css")

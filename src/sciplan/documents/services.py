@@ -28,7 +28,7 @@ from sciplan.documents import codes, content
 from sciplan.documents.models import DocumentKind, GeneratedDocument
 
 # Raise when a template or builder changes what a document looks like: cached copies are then rebuilt.
-LAYOUT = 3
+LAYOUT = 4
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -157,7 +157,9 @@ def write_table(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
     row_no = 1
+    written: list[Sequence[Any]] = []
     for row_no, row in enumerate(rows, start=2):
+        written.append(row)
         lines = 1
         for col, value in enumerate(row, start=1):
             cell = set_cell(ws.cell(row=row_no, column=col), value, number_format=format_of.get(col - 1))
@@ -179,6 +181,17 @@ def write_table(
         header_lines = max(header_lines, wrapped_lines(headers[col - 1], width))
     if header_lines > 1:
         ws.row_dimensions[1].height = header_lines * 13.5 + 4
+    if for_print:
+        # A row prints only as tall as it is set: a text that wraps at its column's width needs the
+        # height of all its lines, not just of its explicit line breaks (Excel's limit: 409 pt).
+        widths_now = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, len(headers) + 1)]
+        for number, row in enumerate(written, start=2):
+            lines = max(
+                (wrapped_lines(v, w) for v, w in zip(row, widths_now, strict=False) if isinstance(v, str)),
+                default=1,
+            )
+            if lines > 1:
+                ws.row_dimensions[number].height = min(lines * 13.5 + 3, 409)
 
     ws.freeze_panes = "A2"
     if headers and row_no >= 1:
