@@ -234,11 +234,28 @@
     target.focus({ preventScroll: true });
   });
 
+  // After an action on one section of a long page (an upload, a deletion) the server sends the person
+  // back to that section (#kind-…); the message it left at the top of the page would be off screen, so
+  // it moves into the section, just under its heading.
+  function messagesWhereThePersonIs() {
+    var box = document.querySelector("main > .messages");
+    if (!box || !location.hash || location.hash.length < 2) return;
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target || target.closest("main") === null) return;
+    var head = target.querySelector("header, h2, h3");
+    box.classList.add("msg-local");
+    box.setAttribute("data-moved-to", target.id);
+    if (head && head.parentNode === target) target.insertBefore(box, head.nextSibling);
+    else target.insertBefore(box, target.firstChild);
+    target.scrollIntoView({ block: "start" });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // SciPlan's own messages, in Chinese beside the field, rather than the browser's bubbles.
     document.querySelectorAll("form[method=post], form[method=POST]").forEach(function (form) { form.noValidate = true; });
     labelStackedTables();
     errorSummary();
+    messagesWhereThePersonIs();
   });
 
   document.addEventListener("DOMContentLoaded", function () {
