@@ -239,15 +239,22 @@
   // it moves into the section, just under its heading.
   function messagesWhereThePersonIs() {
     var box = document.querySelector("main > .messages");
-    if (!box || !location.hash || location.hash.length < 2) return;
+    if (!location.hash || location.hash.length < 2) return;
+    var folded = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (folded && folded.matches("details")) folded.open = true;
+    if (!box) return;
     var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
     if (!target || target.closest("main") === null) return;
+    if (target.matches("details")) {
+      target.open = true;
+      target = target.querySelector(".stage-body") || target;
+    }
     var head = target.querySelector("header, h2, h3");
     box.classList.add("msg-local");
     box.setAttribute("data-moved-to", target.id);
     if (head && head.parentNode === target) target.insertBefore(box, head.nextSibling);
     else target.insertBefore(box, target.firstChild);
-    target.scrollIntoView({ block: "start" });
+    (target.closest("details") || target).scrollIntoView({ block: "start" });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
