@@ -46,6 +46,10 @@ def _sweep(page, extra: list[str]) -> list[str]:
         response = page.goto(page.base + path)
         steps.settle(page)
         assert response.status < 400, (path, response.status)
+        if page.viewport_size["width"] <= PHONE["width"]:
+            # A phone page never scrolls sideways: wide tables scroll inside themselves or read as cards.
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, (path, f"scrolls sideways by {overflow} px")
     return paths
 
 

@@ -17,4 +17,3 @@ class AccountsConfig(AppConfig):
         register("账号管理", "accounts:user_list", roles={Role.ADMIN}, order=10)
         register("信用代码豁免", "accounts:uscc_overrides", roles={Role.BUREAU}, order=88)
         register("审计日志", "accounts:audit_log", roles={Role.BUREAU, Role.AUDITOR}, order=95)
-        register("两步验证", "accounts:otp_setup", roles=set(Role.values), order=99)

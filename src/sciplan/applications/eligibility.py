@@ -32,6 +32,15 @@ class RuleResult:
     messages: list[str] = field(default_factory=list)
     hard: bool = True
     section: str = ""  # the form section where the applicant fixes it (sections.BY_CODE), if any
+    # Every other place that fixes it: a form section's code or one of the pages in FIX_PAGES.
+    fixes: list[str] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)  # the addresses, filled in by the page
+
+    @property
+    def fix_targets(self) -> list[str]:
+        """Where the applicant goes to fix a failed rule, the main section first, without repeats."""
+        targets = [self.section] if self.section else []
+        return [*targets, *(t for t in self.fixes if t not in targets)]
 
     @property
     def summary(self) -> str:
@@ -104,11 +113,18 @@ def check_application(application: Application, *, at: datetime | None = None) -
         names = "、".join(p.name for p in qualifying)
         platform_messages.append(f"请上传研发平台（{names}）的认定证书。")
     results.append(
-        RuleResult("platform", f"拥有{level.label}以上研发平台", not platform_messages, platform_messages)
+        RuleResult(
+            "platform",
+            f"拥有{level.label}以上研发平台",
+            not platform_messages,
+            platform_messages,
+            fixes=["platforms"] if not qualifying else ["attachments"],
+        )
     )
 
     # 4. Every member: agreement term, one year of substantive cooperation, agreement, confirmation.
     member_messages = []
+    member_fixes = ["members"]
     if not members:
         member_messages.append("请至少添加一家成员单位。")
     one_year_ago = _years_before(today, call.cooperation_min_years)
@@ -128,16 +144,24 @@ def check_application(application: Application, *, at: datetime | None = None) -
             )
         if not any(a.member_id == m.pk and a.kind == AttachmentKind.AGREEMENT for a in attachments):
             problems.append("未上传合作协议")
+            member_fixes.append("attachments")
         if not m.is_confirmed:
             problems.append("尚未在线确认参与")
         if problems:
             member_messages.append(f"{m.name}：{'、'.join(problems)}。")
     results.append(
-        RuleResult("members", "成员单位合作协议、合作时长与在线确认", not member_messages, member_messages)
+        RuleResult(
+            "members",
+            "成员单位合作协议、合作时长与在线确认",
+            not member_messages,
+            member_messages,
+            fixes=member_fixes,
+        )
     )
 
     # 5. Required fields and attachments; the liaison staff named.
     field_messages = []
+    field_fixes: list[str] = []
     for section in SECTIONS:
         empty = [
             str(Application._meta.get_field(name).verbose_name)
@@ -146,13 +170,20 @@ def check_application(application: Application, *, at: datetime | None = None) -
         ]
         if empty:
             field_messages.append(f"“{section.title}”未填写：{'、'.join(empty)}。")
+            field_fixes.append(section.code)
     if not application.liaison_name:
         field_messages.append("运行机制中须明确负责日常工作对接的工作人员。")
+        field_fixes.append("governance")
     present = {a.kind for a in attachments}
     missing = [AttachmentKind(k).label for k in call.required_attachments if k not in present]
     if missing:
         field_messages.append(f"请上传：{'、'.join(missing)}。")
-    results.append(RuleResult("completeness", "必填内容与必传附件齐全", not field_messages, field_messages))
+        field_fixes.append("attachments")
+    results.append(
+        RuleResult(
+            "completeness", "必填内容与必传附件齐全", not field_messages, field_messages, fixes=field_fixes
+        )
+    )
 
     # 5a. The plan's budget: every year funded, sources equal uses, 其他来源 explained, equal to the
     # planned total investment of the basic information.
@@ -188,7 +219,13 @@ def check_application(application: Application, *, at: datetime | None = None) -
     if others.exists():
         identity_messages.append("本单位在本批次已有一份有效申报，不能重复申报。")
     results.append(
-        RuleResult("identity", "单位代码有效且不重复申报", not identity_messages, identity_messages)
+        RuleResult(
+            "identity",
+            "单位代码有效且不重复申报",
+            not identity_messages,
+            identity_messages,
+            fixes=["members"] if members else [],
+        )
     )
 
     # Soft signals: shown, never blocking.

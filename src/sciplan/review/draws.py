@@ -156,7 +156,7 @@ def verify(
         return Verification(False, list(result), [], hash_ok, str(exc))
     ok = hash_ok and recomputed == list(result)
     if ok:
-        message = "复核一致：以记录的随机种子和专家库快照重新抽取，结果与原抽取完全相同。"
+        message = "复核一致：以记录的抽取号和抽取时的专家库名单重新抽取，结果与原抽取完全相同。"
     elif not hash_ok:
         message = "复核不一致：抽取快照与记录的校验值不符，记录可能被改动。"
     else:

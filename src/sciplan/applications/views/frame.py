@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from sciplan.applications import permissions, queries, services, workflow
+from sciplan.applications import eligibility, permissions, queries, services, workflow
 from sciplan.applications.models import Application, AttachmentKind, StatusEvent
-from sciplan.applications.sections import SECTIONS
+from sciplan.applications.sections import BY_CODE, SECTIONS
 from sciplan.applications.workflow import Action, Status
 from sciplan.core import filetypes, masking
 from sciplan.core.errors import NotFound
@@ -77,6 +78,8 @@ def _filled(application: Application, name: str) -> bool:
 def _nav(application: Application, current: str, user) -> list[dict[str, Any]]:
     """The side menu of an application's pages, with a mark for each section that is complete."""
     pk = application.pk
+    # One read of the files, members and platforms serves the menu's marks and its self-check.
+    prefetch_related_objects([application], "attachments", "members", "platforms", "finance_years")
 
     def item(code: str, label: str, url: str, done: bool | None = None) -> dict[str, Any]:
         return {"code": code, "label": label, "url": url, "current": code == current, "done": done}
@@ -94,8 +97,12 @@ def _nav(application: Application, current: str, user) -> list[dict[str, Any]]:
             members = list(application.members.all())
             confirmed = bool(members) and all(m.is_confirmed for m in members)
             items.append(item("members", "成员单位", reverse("applications:members", args=[pk]), confirmed))
-    items.append(item("attachments", "附件材料", reverse("applications:attachments", args=[pk])))
-    items.append(item("eligibility", "资格自查", reverse("applications:eligibility", args=[pk])))
+    present = {a.kind for a in application.attachments.all() if a.removed_at is None}
+    attached = set(application.call.required_attachments) <= present
+    items.append(item("attachments", "附件材料", reverse("applications:attachments", args=[pk]), attached))
+    # Ticked when every hard rule of the self-check passes (the same check submitting runs).
+    eligible = not eligibility.hard_failures(eligibility.check_application(application))
+    items.append(item("eligibility", "资格自查", reverse("applications:eligibility", args=[pk]), eligible))
     if permissions.relates_to(user, application) and user.role == "applicant":
         items.append(item("submit", "提交申报", reverse("applications:submit", args=[pk])))
     return items
@@ -149,6 +156,24 @@ def accept_attr(kind: str) -> str:
     if "jpg" in extensions:
         extensions.append("jpeg")
     return ",".join("." + e for e in extensions)
+
+
+# The pages (besides the form sections) where a failed self-check rule is fixed.
+FIX_PAGES = {"platforms": "研发平台", "members": "成员单位", "attachments": "附件材料"}
+
+
+def fix_links(application: Application, targets: list[str], *, anchor: str = "") -> list[dict[str, str]]:
+    """Links to the places that fix a failed rule (``RuleResult.fix_targets``): label and address."""
+    links = []
+    for target in targets:
+        if target in FIX_PAGES:
+            links.append(
+                {"label": FIX_PAGES[target], "url": reverse(f"applications:{target}", args=[application.pk])}
+            )
+        elif target in BY_CODE:
+            url = reverse("applications:section", args=[application.pk, target])
+            links.append({"label": BY_CODE[target].title, "url": url + anchor})
+    return links
 
 
 def pop_upload_error(request: HttpRequest) -> dict[str, str]:

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from sciplan.applications import eligibility, queries, services, workflow
 from sciplan.applications.models import Application, StatusEvent
-from sciplan.applications.views.frame import ACTION_PAGES, application_for, page_context, steps_of
+from sciplan.applications.views.frame import (
+    ACTION_PAGES,
+    application_for,
+    fix_links,
+    page_context,
+    steps_of,
+)
 from sciplan.applications.workflow import Action, Status
 from sciplan.calls.deadlines import deadline_for
 from sciplan.calls.models import Call, Stage
@@ -124,6 +130,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def eligibility_page(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_for(request, pk)
     results = eligibility.check_application(application)
+    for r in results:
+        r.links = fix_links(application, r.fix_targets, anchor="#budget" if r.code == "budget" else "")
     context = page_context(
         request,
         application,

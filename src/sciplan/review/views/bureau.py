@@ -135,7 +135,26 @@ def _render_application(
         "checked": data.getlist("checklist") if hasattr(data, "getlist") else [],
         "formal_confirm": _formal_confirmations(application, asking=asking),
     }
+    due = due_stage(application)
+    # The stage that is due is open, and the one whose form came back with a message; the rest fold.
+    context["due_stage"] = due
+    context["open_stages"] = {due, FORM_STAGE.get(form, due)}
     return render(request, "review/application.html", context, status=status)
+
+
+# The form of the application page that belongs to each stage (the page's sections, by id).
+FORM_STAGE = {"paper": "intake", "formal": "formal", "visit": "visits", "avoid": "avoid", "draw": "panel"}
+
+
+def due_stage(application) -> str:
+    """The stage of the bureau's application page that is due in the application's state."""
+    if application.status in (Status.RECOMMENDED, Status.CORRECTION):
+        return "intake" if not application.paper_receipts.exists() else "formal"
+    if application.status == Status.UNDER_REVIEW:
+        return "panel" if application.site_visits.exists() else "visits"
+    if application.status in (Status.SUBMITTED, Status.ACCEPTED, Status.AWAITING_FINANCE):
+        return "intake"
+    return "panel"
 
 
 def _formal_confirmations(application, *, asking: str = "") -> list:
@@ -169,7 +188,10 @@ def _act(request, pk: int, form: str, action) -> HttpResponse:
             help_links=pool_help(exc),
         )
     messages.success(request, message)
-    return redirect("review:application", pk=application.pk)
+    # Back to the stage just acted on: its message is shown there (sciplan.js), not off screen at the top.
+    stage = FORM_STAGE.get(form)
+    url = reverse("review:application", args=[application.pk])
+    return redirect(url + f"#{stage}" if stage else url)
 
 
 @bureau_only

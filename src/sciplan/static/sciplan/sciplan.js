@@ -158,6 +158,113 @@
     window.setInterval(tick, 1000);
   }
 
+
+  // Tables that read as cards on a phone (table.stack): each cell carries its column's name.
+  function labelStackedTables() {
+    document.querySelectorAll("table.stack").forEach(function (table) {
+      var heads = Array.from(table.querySelectorAll("thead th")).map(function (th) { return th.textContent.trim(); });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.from(row.children).forEach(function (cell, i) {
+          if (!cell.hasAttribute("data-label") && heads[i] && !cell.hasAttribute("colspan")) cell.setAttribute("data-label", heads[i]);
+        });
+      });
+    });
+  }
+
+  // A form that came back with messages: a summary at the top that links to each field and takes the
+  // focus (GOV.UK's error summary). The messages themselves stay beside their fields.
+  function labelOf(field) {
+    var box = field.closest(".field") || field.parentNode;
+    var legend = box.querySelector("legend");
+    var label = box.querySelector("label:not(.check)") || legend || box.querySelector("label");
+    return label ? label.textContent.replace(/[*＊]|（必填）/g, "").trim() : "";
+  }
+  function errorSummary() {
+    if (document.querySelector(".error-summary")) return;
+    var items = [];
+    document.querySelectorAll("main p.error:not([hidden]), main ul.errorlist").forEach(function (node) {
+      var text = node.textContent.trim();
+      if (!text || node.closest(".error-summary, dialog, [hidden]")) return;
+      var box = node.closest(".field") || node.parentNode;
+      var field = box.querySelector("input:not([type=hidden]), select, textarea, fieldset");
+      if (!field && node.id && node.id.indexOf("e-") === 0) field = document.getElementById(node.id.slice(2));
+      if (field && !field.id) return;
+      var label = field ? labelOf(field) : "";
+      items.push({ id: field ? field.id : "", text: (label && text.indexOf(label) !== 0 ? label + "：" : "") + text });
+    });
+    if (!items.length) return;
+    var summary = document.createElement("div");
+    summary.className = "error-summary";
+    summary.setAttribute("role", "alert");
+    summary.setAttribute("tabindex", "-1");
+    summary.setAttribute("data-error-summary", "");
+    var h = document.createElement("h2");
+    h.textContent = "有 " + items.length + " 处需要修改";
+    summary.appendChild(h);
+    var list = document.createElement("ul");
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      if (item.id) {
+        var a = document.createElement("a");
+        a.href = "#" + item.id;
+        a.textContent = item.text;
+        li.appendChild(a);
+      } else {
+        li.textContent = item.text;
+      }
+      list.appendChild(li);
+    });
+    summary.appendChild(list);
+    var first = document.querySelector("main p.error:not([hidden]), main ul.errorlist");
+    var form = first && first.closest("form");
+    var anchor = form || document.querySelector("main h1");
+    if (form) form.insertBefore(summary, form.firstChild);
+    else if (anchor) anchor.parentNode.insertBefore(summary, anchor.nextSibling);
+    else document.querySelector("main").prepend(summary);
+    summary.focus();
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    e.preventDefault();
+    var target = field.matches("fieldset") ? field.querySelector("input") || field : field;
+    (field.closest(".field") || field).scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  });
+
+  // After an action on one section of a long page (an upload, a deletion) the server sends the person
+  // back to that section (#kind-…); the message it left at the top of the page would be off screen, so
+  // it moves into the section, just under its heading.
+  function messagesWhereThePersonIs() {
+    var box = document.querySelector("main > .messages");
+    if (!location.hash || location.hash.length < 2) return;
+    var folded = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (folded && folded.matches("details")) folded.open = true;
+    if (!box) return;
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target || target.closest("main") === null) return;
+    if (target.matches("details")) {
+      target.open = true;
+      target = target.querySelector(".stage-body") || target;
+    }
+    var head = target.querySelector("header, h2, h3");
+    box.classList.add("msg-local");
+    box.setAttribute("data-moved-to", target.id);
+    if (head && head.parentNode === target) target.insertBefore(box, head.nextSibling);
+    else target.insertBefore(box, target.firstChild);
+    (target.closest("details") || target).scrollIntoView({ block: "start" });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // SciPlan's own messages, in Chinese beside the field, rather than the browser's bubbles.
+    document.querySelectorAll("form[method=post], form[method=POST]").forEach(function (form) { form.noValidate = true; });
+    labelStackedTables();
+    errorSummary();
+    messagesWhereThePersonIs();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-maxlength], input[data-maxlength]").forEach(updateCounter);
     startCountdowns();
