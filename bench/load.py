@@ -87,19 +87,23 @@ def fill(path: str, **values) -> str:
 
 
 def make_pdf(size: int) -> bytes:
-    """A PDF the upload check accepts (pypdf reads its structure), padded with a comment to ``size``
-    bytes — a scanned document's weight."""
+    """A PDF the upload check accepts (pypdf reads its structure) of about ``size`` bytes — a scanned
+    document's weight."""
     import io
 
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
+    # The weight goes into the document information dictionary: the writer computes the offsets, so
+    # the cross-reference table stays right (padding spliced in afterwards would break it).
+    writer.add_metadata({"/Producer": "SciPlan bench", "/Padding": ""})
+    base = io.BytesIO()
+    writer.write(base)
+    writer.add_metadata({"/Padding": "x" * max(0, size - len(base.getvalue()))})
     buffer = io.BytesIO()
     writer.write(buffer)
-    body = buffer.getvalue()
-    head, tail = body.split(b"\n", 1)
-    return head + b"\n%" + b"x" * max(0, size - len(body) - 2) + b"\n" + tail
+    return buffer.getvalue()
 
 
 # --- one request of each kind -----------------------------------------------------------------------

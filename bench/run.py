@@ -457,7 +457,13 @@ def measure(args, scale: str, tmp: Path, code: Path, raw: Path, storage: dict) -
         app_env = pooled(env)
         since = datetime.now(UTC)
         with contextlib.ExitStack() as shape:
-            bouncer = shape.enter_context(stack.pgbouncer(tmp / scale, database=DB, port=POOLER_PORT))
+            # As many server connections as requests the processes work on at once (2 × 12), plus the
+            # worker's: a transaction holds one while Python runs between its queries, and on two
+            # shared cores that is most of its time (a pool of 4 made requests wait seconds for one).
+            pool = 2 * int(SERVERS[CHOSEN]["SCIPLAN_MAX_CONCURRENT_REQUESTS"]) + 2
+            bouncer = shape.enter_context(
+                stack.pgbouncer(tmp / scale, database=DB, port=POOLER_PORT, pool_size=pool)
+            )
             proxy = shape.enter_context(
                 stack.nginx(
                     tmp / scale, port=PROXY_PORT, upstream_port=PORT, static_root=tmp / "var" / "static"
@@ -549,6 +555,8 @@ def main() -> None:
         "--worktree", action="store_true", help="measure the working tree, not the committed HEAD"
     )
     args = parser.parse_args()
+    # A stopped run still stops its processes and drops its database (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not args.database.startswith("sciplan_bench"):
         raise SystemExit("--database must start with sciplan_bench")
     for host, port, what in (("127.0.0.1", 5432, "PostgreSQL"), ("127.0.0.1", 6379, "Redis")):

@@ -103,17 +103,20 @@ def text(max_length: int, share: float) -> str:
 
 
 def pdf_bytes(size: int) -> bytes:
-    """A valid PDF padded with a comment to ``size`` bytes (a scanned document's weight)."""
+    """A valid PDF of about ``size`` bytes (a scanned document's weight)."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
+    # The weight goes into the document information dictionary: the writer computes the offsets, so
+    # the cross-reference table stays right (padding spliced in afterwards would break it).
+    writer.add_metadata({"/Producer": "SciPlan bench", "/Padding": ""})
+    base = io.BytesIO()
+    writer.write(base)
+    writer.add_metadata({"/Padding": "x" * max(0, size - len(base.getvalue()))})
     buffer = io.BytesIO()
     writer.write(buffer)
-    body = buffer.getvalue()
-    head, tail = body.split(b"\n", 1)
-    padding = max(0, size - len(body) - 2)
-    return head + b"\n%" + b"x" * padding + b"\n" + tail
+    return buffer.getvalue()
 
 
 def make_call() -> Call:

@@ -128,9 +128,9 @@ class Process:
         self.log.close()
 
 
-def pgbouncer(tmp: Path, *, database: str, port: int, pg_port: int = 5432) -> Process:
+def pgbouncer(tmp: Path, *, database: str, port: int, pool_size: int, pg_port: int = 5432) -> Process:
     """PgBouncer in transaction mode from ``deploy/pgbouncer.ini``; trust on 127.0.0.1 (as PostgreSQL
-    itself is set up on this machine), the pool about two connections per core."""
+    itself is set up on this machine)."""
     run = tmp / "pgbouncer"
     run.mkdir()
     (run / "userlist.txt").write_text('"postgres" ""\n')
@@ -145,7 +145,7 @@ def pgbouncer(tmp: Path, *, database: str, port: int, pg_port: int = 5432) -> Pr
             "AUTH_FILE": str(run / "userlist.txt"),
             "RUN": str(run),
             "LOG": str(run),
-            "POOL_SIZE": str(2 * (os.cpu_count() or 2)),
+            "POOL_SIZE": str(pool_size),
         },
     )
     (run / "pgbouncer.ini").write_text(config)
