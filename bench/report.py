@@ -282,3 +282,27 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
     path = folder / f"{stamp:%Y-%m-%d}.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def main() -> None:
+    """Write the report from the per-scale results of runs (``raw/<run>/<scale>/run.json``), e.g. when
+    the scales were measured in separate runs: ``report.py --machine raw/B/results.json A/city/run.json
+    B/province/run.json``."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--results", required=True, help="a run's results.json (machine, code, command)")
+    parser.add_argument("runs", nargs="+", help="per-scale run.json files, in order")
+    args = parser.parse_args()
+    results = json.loads(Path(args.results).read_text(encoding="utf-8"))
+    results["runs"] = {}
+    for path in args.runs:
+        run = json.loads(Path(path).read_text(encoding="utf-8"))
+        results["runs"][run["scale"]] = run
+    stamp = datetime.fromisoformat(results.get("stamp", datetime.now().isoformat()))
+    print(write_report(results, stamp, Path(__file__).resolve().parent / "results"))
+
+
+if __name__ == "__main__":
+    main()

@@ -197,6 +197,8 @@ def collect_static(env: dict, code: Path, tmp: Path) -> None:
         cache.parent.mkdir(parents=True)
         shutil.copytree(target, cache)
     else:
+        if target.is_symlink():
+            target.unlink()  # the second scale of a run
         shutil.rmtree(target, ignore_errors=True)
         target.symlink_to(cache)
 
@@ -519,6 +521,8 @@ def measure(args, scale: str, tmp: Path, code: Path, raw: Path, storage: dict) -
         results["phases"] = main_run["phases"]
         results["receipts"] = verify_receipts(main_run["receipts"])
         results["autosave_shape"] = main_run.get("autosave_shape")
+        # Kept at once: a later scale that fails does not take this one's results with it.
+        (raw / "run.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         log(
             f"[{scale}] lost submissions: {results['receipts']['lost']} of {results['receipts']['acknowledged']}"
         )
@@ -537,6 +541,9 @@ def main() -> None:
         choices=["city", "province"],
         default=os.environ.get("SCALE") or "city",
         help="city: 2,000 applications (18 recommending units); province: that, then 20,000 over 220",
+    )
+    parser.add_argument(
+        "--only", action="append", choices=["city", "province"], help="measure only this scale (repeatable)"
     )
     parser.add_argument("--applications", type=int, help="applications of the city-scale run (default 2,000)")
     parser.add_argument("--database", default=DB, help="database name prefix (must start with sciplan_bench)")
@@ -576,9 +583,11 @@ def main() -> None:
         "code": measured,
         "machine": machine(),
         "command": " ".join(["bench/run.py", *sys.argv[1:]]),
+        "stamp": stamp.isoformat(),
     }
+    (raw / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     try:
-        scales = ["city"] + (["province"] if args.scale == "province" else [])
+        scales = args.only or (["city"] + (["province"] if args.scale == "province" else []))
         results["runs"] = {}
         for scale in scales:
             (tmp / scale).mkdir()
