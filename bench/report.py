@@ -112,6 +112,7 @@ def _scale_section(run: dict) -> list[str]:
     lines = [
         f"## {counts['applications']:,} applications ({run['scale']} scale)",
         "",
+        *([run["note"], ""] if run.get("note") else []),
         f"Data: {counts} (seeded in {run['manifest']['seconds']} s; attachments: {run['manifest'].get('storage')}).",
         "",
         "### CPU per request against the budgets (16 concurrent clients)",
@@ -217,8 +218,9 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
     lines = [
         f"# Deadline-surge benchmark — {stamp:%Y-%m-%d %H:%M} UTC",
         "",
-        f"Command: `make bench` (= `.venv/bin/python {results['command']}`), whole run {results['elapsed']} s. "
-        f"Code measured: {results['code']}.",
+        f"Command: `make bench SCALE=province` (= `.venv/bin/python {results['command']}`), whole run "
+        f"{results.get('elapsed', '—')} s. Code measured: {results['code']}.",
+        *([results["how"], ""] if results.get("how") else []),
         "",
         f"Machine: {m['nproc']} CPU ({m['cpu']}), {m['memory']} memory, {m['os']}; Python {m['python']}, "
         f"PostgreSQL {m['postgresql']}, Django {m['django']}, gunicorn {m['gunicorn']}. Load average at the start: "
@@ -286,7 +288,7 @@ def write_report(results: dict, stamp: datetime, folder: Path) -> Path:
 
 def main() -> None:
     """Write the report from the per-scale results of runs (``raw/<run>/<scale>/run.json``), e.g. when
-    the scales were measured in separate runs: ``report.py --machine raw/B/results.json A/city/run.json
+    the scales were measured in separate runs: ``report.py --results raw/B/results.json A/city/run.json
     B/province/run.json``."""
     import argparse
     import json
@@ -294,8 +296,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--results", required=True, help="a run's results.json (machine, code, command)")
     parser.add_argument("runs", nargs="+", help="per-scale run.json files, in order")
+    parser.add_argument("--how", help="a sentence on how the runs were combined")
     args = parser.parse_args()
     results = json.loads(Path(args.results).read_text(encoding="utf-8"))
+    if args.how:
+        results["how"] = args.how
     results["runs"] = {}
     for path in args.runs:
         run = json.loads(Path(path).read_text(encoding="utf-8"))
