@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make bench: city (2,000 applications) or province (2,000, then 20,000 over 220 recommending units)
+SCALE ?= city
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test test-fast test-e2e test-prod check audit bench schema clean
@@ -71,8 +73,9 @@ audit: setup ## Security scan: known-vulnerable dependencies (pip-audit) and ruf
 	if [ $$rc -ne 0 ]; then echo "pip-audit: the advisory service could not be reached; dependencies were not checked." >&2; fi
 	$(VENV)/bin/ruff check --select S src
 
-bench: setup ## The deadline-surge benchmark (PostgreSQL, production server); results in bench/results/
-	$(PY) bench/run.py
+bench: setup ## The deadline-surge benchmark, production shape (nginx, PgBouncer, Celery, S3); SCALE=province adds 20,000
+	./scripts/install-system-deps.sh --bench
+	$(PY) bench/run.py --scale $(SCALE)
 
 schema: setup ## Write docs/openapi.json from the served API schema (commit the diff with the API change)
 	$(PY) manage.py openapi_schema

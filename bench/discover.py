@@ -102,6 +102,7 @@ def discover(manifest: dict) -> dict:
     ops = api_operations()
     found: dict[str, dict | None] = {}
     found["floor"] = first_page([("accounts:login", {})])
+    found["home"] = first_page([("core:home", {}), ("home", {})])
     found["public_call"] = first_page([("calls:detail", {"pk": "{call}"})])
     found["status"] = first_page([("applications:detail", {"pk": "{app}"})])
     section_pages = sorted(

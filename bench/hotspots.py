@@ -63,7 +63,7 @@ def main() -> None:
             return client.get(ep["path"] + "?state=submitted")
         if args.scenario == "public_call":
             return client.get(ep["path"].replace("{call}", str(manifest["call"])))
-        if args.scenario == "floor":
+        if args.scenario in ("floor", "home"):
             return client.get(ep["path"])
         raise SystemExit(f"{args.scenario}: not profiled by this script")
 

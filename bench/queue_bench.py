@@ -146,17 +146,24 @@ if os.environ.get("QUEUE_BENCH_BROKER"):  # imported by the worker process
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--only", choices=["redis", "rabbitmq", "postgres"], help="one candidate only")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     args = parser.parse_args()
-    rows = {
-        "Celery on Redis": bench_celery("redis", args.n),
-        "Celery on RabbitMQ": bench_celery("rabbitmq", args.n),
-        "PostgreSQL table + NOTIFY": bench_postgres(args.n),
+    candidates = {
+        "redis": ("Celery on Redis", lambda: bench_celery("redis", args.n)),
+        "rabbitmq": ("Celery on RabbitMQ", lambda: bench_celery("rabbitmq", args.n)),
+        "postgres": ("PostgreSQL table + NOTIFY", lambda: bench_postgres(args.n)),
     }
+    rows = {label: run() for key, (label, run) in candidates.items() if args.only in (None, key)}
     print(f"{'queue':28} {'enqueue ms':>11} {'round trip median ms':>21} {'p95 ms':>8}")
     for name, row in rows.items():
         print(
             f"{name:28} {row['enqueue_ms']:11.2f} {row['round_trip_median_ms']:21.2f} {row['round_trip_p95_ms']:8.2f}"
         )
+    if args.json:
+        import json
+
+        print(json.dumps({name: {k: round(v, 2) for k, v in row.items()} for name, row in rows.items()}))
 
 
 if __name__ == "__main__":

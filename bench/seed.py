@@ -1,9 +1,11 @@
-"""Seed the benchmark database fast: 2,000 applications with realistic content, in bulk.
+"""Seed the benchmark database fast: 2,000 applications (``--scale province``: 20,000 over 220
+recommending units of 14 cities) with realistic content, in bulk.
 
 Run by ``bench/run.py`` inside the production-like environment it prepares (never against a real
 database: it refuses unless the database name starts with ``sciplan_bench``). Rows are written with
-``bulk_create``; attachments share a few stored files through hard links, so every row still has its
-own storage key. Signed-in sessions and API tokens are issued here so that the load does not start with
+``bulk_create``; attachments are written through Django's storage API (the directory or an S3 bucket,
+whatever ``SCIPLAN_STORAGE`` says), every row with its own key filled from a few shared blobs
+(``BlobWriter``). Signed-in sessions and API tokens are issued here so that the load does not start with
 thousands of Argon2 sign-ins (the sign-in page itself is measured as the floor).
 
 Writes a JSON manifest (users, sessions, tokens, applications, endpoints) for the load generator.
@@ -12,6 +14,7 @@ Writes a JSON manifest (users, sessions, tokens, applications, endpoints) for th
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -19,6 +22,9 @@ import random
 import secrets
 import sys
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +55,7 @@ from sciplan.applications.models import (  # noqa: E402
     ApplicationVersion,
     Attachment,
     AttachmentKind,
+    BudgetYear,
     FinanceYear,
     Member,
     MemberCategory,
@@ -66,6 +73,7 @@ from sciplan.calls.models import (  # noqa: E402
     Industry,
     PlatformLevel,
     Recommender,
+    RecommenderKind,
     default_attachment_specs,
 )
 from sciplan.core import clock  # noqa: E402
@@ -95,17 +103,20 @@ def text(max_length: int, share: float) -> str:
 
 
 def pdf_bytes(size: int) -> bytes:
-    """A valid PDF padded with a comment to ``size`` bytes (a scanned document's weight)."""
+    """A valid PDF of about ``size`` bytes (a scanned document's weight)."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
+    # The weight goes into the document information dictionary: the writer computes the offsets, so
+    # the cross-reference table stays right (padding spliced in afterwards would break it).
+    writer.add_metadata({"/Producer": "SciPlan bench", "/Padding": ""})
+    base = io.BytesIO()
+    writer.write(base)
+    writer.add_metadata({"/Padding": "x" * max(0, size - len(base.getvalue()))})
     buffer = io.BytesIO()
     writer.write(buffer)
-    body = buffer.getvalue()
-    head, tail = body.split(b"\n", 1)
-    padding = max(0, size - len(body) - 2)
-    return head + b"\n%" + b"x" * padding + b"\n" + tail
+    return buffer.getvalue()
 
 
 def make_call() -> Call:
@@ -157,6 +168,103 @@ class InMemory:
         return getattr(self._application, name)
 
 
+# The three blobs every attachment is filled from: a scanned document's weight, or (``--blob-size light``,
+# for object storage in the benchmark, where every key holds its own bytes) a few kilobytes.
+BLOB_SIZES = {
+    "full": {"small": 180 * 1024, "medium": 900 * 1024, "large": 2 * 1024 * 1024},
+    "light": {"small": 3 * 1024, "medium": 4 * 1024, "large": 6 * 1024},
+}
+
+
+@dataclass
+class Blob:
+    key: str
+    data: bytes
+    size: int
+    sha256: str
+
+
+class BlobWriter:
+    """Fills many private-storage keys from a few blobs, through Django's storage API only, so seeding
+    works with whatever ``core.storage.private_storage`` is (the directory or an S3 bucket):
+
+    - a backend with local paths (``Storage.path``, the file-system default): each key is a hard link to
+      the blob saved once — no bytes written, seconds for 140,000 keys;
+    - django-storages' S3 backend: each key is a server-side copy of the blob saved once (no bytes travel),
+      several at a time;
+    - any other backend: ``Storage.save`` of the blob's bytes, several at a time.
+    """
+
+    def __init__(self, sizes: dict[str, int]):
+        from django.core.files.base import ContentFile
+
+        from sciplan.core.storage import private_storage
+
+        self.storage = private_storage()
+        self.blobs: dict[str, Blob] = {}
+        for label, size in sizes.items():
+            data = pdf_bytes(size)
+            key = self.storage.save(f"bench-shared/{label}-{secrets.token_hex(4)}.pdf", ContentFile(data))
+            self.blobs[label] = Blob(key, data, len(data), hashlib.sha256(data).hexdigest())
+        self.mode = "save"
+        try:
+            self.storage.path(self.blobs["small"].key)
+            self.mode = "link"
+        except NotImplementedError:
+            if hasattr(self.storage, "bucket") and hasattr(self.storage, "_normalize_name"):
+                self.mode = "copy"
+                self.client = self.storage.connection.meta.client  # boto3 clients are thread-safe
+        self.pool = ThreadPoolExecutor(max_workers=8) if self.mode != "link" else None
+        self.pending: list = []
+        self.count = 0
+
+    def describe(self) -> str:
+        how = {"link": "hard links", "copy": "server-side copies", "save": "one write each"}[self.mode]
+        return f"{type(self.storage).__name__}, {self.count} keys from {len(self.blobs)} blobs by {how}"
+
+    def _full(self, key: str) -> str:
+        from storages.utils import clean_name
+
+        return self.storage._normalize_name(clean_name(key))
+
+    def _copy(self, source: str, key: str) -> None:
+        bucket = self.storage.bucket_name
+        self.client.copy_object(Bucket=bucket, CopySource={"Bucket": bucket, "Key": source}, Key=key)
+
+    def _save(self, data: bytes, key: str) -> None:
+        from django.core.files.base import ContentFile
+
+        stored = self.storage.save(key, ContentFile(data))
+        if stored != key:
+            raise RuntimeError(f"storage renamed {key} to {stored}")
+
+    def place(self, label: str, key: str) -> tuple[int, str]:
+        """Store the blob ``label`` under ``key``; its size and SHA-256, for the row."""
+        blob = self.blobs[label]
+        self.count += 1
+        if self.mode == "link":
+            target = Path(self.storage.path(key))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.storage.path(blob.key), target)
+        elif self.mode == "copy":
+            self.pending.append(self.pool.submit(self._copy, self._full(blob.key), self._full(key)))
+        else:
+            self.pending.append(self.pool.submit(self._save, blob.data, key))
+        if len(self.pending) > 2000:
+            self._drain()
+        return blob.size, blob.sha256
+
+    def _drain(self) -> None:
+        for future in self.pending:
+            future.result()  # a failed write fails the seeding
+        self.pending = []
+
+    def finish(self) -> None:
+        self._drain()
+        if self.pool:
+            self.pool.shutdown()
+
+
 MEMBER_KINDS = [MemberCategory.UNIVERSITY, MemberCategory.TESTING, MemberCategory.CHAIN_ENTERPRISE]
 REQUIRED_FILES = [
     (AttachmentKind.FINANCIAL_EVIDENCE, "近三年审计报告.pdf"),
@@ -165,7 +273,48 @@ REQUIRED_FILES = [
 ]
 
 
-def seed(total: int, drafts: int, accepted: int) -> dict:
+# The other thirteen cities (prefectures) of Hunan: a province-wide deployment's recommending units are
+# their county-level S&T departments and parks, next to Yueyang's eighteen of the dictionary.
+CITIES = [
+    "长沙",
+    "株洲",
+    "湘潭",
+    "衡阳",
+    "邵阳",
+    "常德",
+    "张家界",
+    "益阳",
+    "郴州",
+    "永州",
+    "怀化",
+    "娄底",
+    "湘西",
+]
+SCALES = {"city": {"applications": 2000, "units": 0}, "province": {"applications": 20000, "units": 220}}
+
+
+def more_recommenders(units: int) -> None:
+    """Recommending units up to ``units`` in all: counties (with the finance co-signature) and parks of
+    the other cities, spread evenly, in one insert."""
+    have = Recommender.objects.count()
+    order = (Recommender.objects.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    extra = []
+    for n in range(max(0, units - have)):
+        city, k = CITIES[n % len(CITIES)], n // len(CITIES) + 1
+        park = k % 6 == 0
+        extra.append(
+            Recommender(
+                code=f"P{n % len(CITIES) + 1:02d}{k:02d}",
+                name=f"{city}市第{k}{'高新园区管委会' if park else '县（市、区）科技局'}",
+                kind=RecommenderKind.PARK if park else RecommenderKind.COUNTY,
+                needs_finance_cosign=not park,
+                order=order + n,
+            )
+        )
+    Recommender.objects.bulk_create(extra)
+
+
+def seed(total: int, drafts: int, accepted: int, units: int, blob_sizes: dict[str, int]) -> dict:
     rng = random.Random(20240804)
     started = time.monotonic()
 
@@ -173,6 +322,7 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
         print(f"  {time.monotonic() - started:6.1f} s  {label}", flush=True)
 
     ensure_dictionaries()
+    more_recommenders(units)
     call = make_call()
     recommenders = list(Recommender.objects.order_by("order", "code"))
     industries = list(Industry.objects.all())
@@ -382,27 +532,40 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
         batch_size=2000,
     )
 
-    lap("finances, platforms, members")
-    # A few stored files, shared through hard links: each row keeps its own key, as the model requires.
-    root = Path(settings.PRIVATE_STORAGE_ROOT)
-    shared_dir = root / "bench-shared"
-    shared_dir.mkdir(parents=True, exist_ok=True)
-    sources = {}
-    for label, size in (("small", 180 * 1024), ("medium", 900 * 1024), ("large", 2 * 1024 * 1024)):
-        data = pdf_bytes(size)
-        path = shared_dir / f"{label}.pdf"
-        path.write_bytes(data)
-        import hashlib
+    # The plan's budget (经费预算), complete and balanced: three years adding up to the planned investment.
+    budget_rows = BudgetYear.objects.bulk_create(
+        [
+            BudgetYear(
+                application=app,
+                index=index,
+                source_lead=year * Decimal("0.6"),
+                source_members=year * Decimal("0.4"),
+                use_equipment=year * Decimal("0.3"),
+                use_materials=year * Decimal("0.2"),
+                use_personnel=year * Decimal("0.25"),
+                use_cooperation=year * Decimal("0.15"),
+                use_platform=year * Decimal("0.05"),
+                use_other=year * Decimal("0.05"),
+            )
+            for app in apps
+            for index, year in ((1, Decimal(2400)), (2, Decimal(2200)), (3, Decimal(2200)))
+        ],
+        batch_size=2000,
+    )
+    budgets_by_app: dict[int, list[BudgetYear]] = {}
+    for row in budget_rows:
+        budgets_by_app.setdefault(row.application_id, []).append(row)
 
-        sources[label] = (path, len(data), hashlib.sha256(data).hexdigest())
+    lap("finances, platforms, members, budgets")
+    # A few stored blobs, written once through the storage API; every row gets its own key (the model
+    # requires it), filled from a blob by the cheapest means the backend offers (see ``BlobWriter``).
+    writer = BlobWriter(blob_sizes)
     applicant_of = {app.pk: app.created_by_id for app in apps}
     rows = []
     members_by_app: dict[int, list[Member]] = {}
     for m in members:
         members_by_app.setdefault(m.application_id, []).append(m)
     for app, platform in zip(apps, platforms, strict=True):
-        folder = root / "applications" / str(app.pk)
-        folder.mkdir(parents=True, exist_ok=True)
         specs = [(AttachmentKind.PLATFORM_CERTIFICATE, "平台认定证书.pdf", None, platform, "small")]
         specs += [
             (AttachmentKind.AGREEMENT, f"{m.name}合作协议.pdf", m, None, "medium")
@@ -410,9 +573,8 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
         ]
         specs += [(kind, name, None, None, "large") for kind, name in REQUIRED_FILES]
         for kind, name, member, plat, label in specs:
-            path, size, digest = sources[label]
             key = f"applications/{app.pk}/{secrets.token_hex(16)}.pdf"
-            os.link(path, root / key)
+            size, digest = writer.place(label, key)
             rows.append(
                 Attachment(
                     application=app,
@@ -428,6 +590,7 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
                     in_submitted_version=app.status != Status.DRAFT,
                 )
             )
+    writer.finish()
     Attachment.objects.bulk_create(rows, batch_size=2000)
 
     lap("attachments")
@@ -441,9 +604,14 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
     files_by_app: dict[int, list] = {}
     for row in rows:
         files_by_app.setdefault(row.application_id, []).append(row)
+    version_count = 0
     for app, unit, platform in zip(apps, units, platforms, strict=True):
         if app.status == Status.DRAFT:
             continue
+        if len(versions) >= 500:  # snapshots are ≈60 KB each: written in chunks, not all held in memory
+            ApplicationVersion.objects.bulk_create(versions)
+            version_count += len(versions)
+            versions = []
         app.call, app.lead_unit = call, unit
         view = InMemory(
             app,
@@ -451,6 +619,7 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
             platforms=Rows([platform]),
             members=Rows(members_by_app[app.pk]),
             attachments=Rows(files_by_app[app.pk]),
+            budget_years=Rows(budgets_by_app[app.pk]),
         )
         snapshot = build_snapshot(view)
         snapshot["version"] = 1
@@ -490,7 +659,8 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
                     at=app.submitted_at + timedelta(hours=1),
                 )
             )
-    ApplicationVersion.objects.bulk_create(versions, batch_size=500)
+    ApplicationVersion.objects.bulk_create(versions)
+    version_count += len(versions)
     StatusEvent.objects.bulk_create(events, batch_size=2000)
 
     lap("versions and events")
@@ -534,6 +704,7 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
             "token": raw_tokens[user.pk],
         }
 
+    visible = Counter(a.recommender_id for a in apps if a.status != Status.DRAFT)
     app_rows = [
         {
             "id": app.pk,
@@ -551,15 +722,14 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
             {
                 **persona(u),
                 "recommender": u.recommender_id,
-                "visible": sum(
-                    1 for a in apps if a.recommender_id == u.recommender_id and a.status != Status.DRAFT
-                ),
+                "visible": visible[u.recommender_id],
             }
             for u in staff
             if u.role == Role.RECOMMENDER
         ],
         "bureau": persona(next(u for u in staff if u.role == Role.BUREAU)),
-        "shared_pdf_bytes": sources["large"][1],
+        "shared_pdf_bytes": writer.blobs["large"].size,
+        "storage": writer.describe(),
         "counts": {
             "applications": len(apps),
             "drafts": drafts,
@@ -567,26 +737,58 @@ def seed(total: int, drafts: int, accepted: int) -> dict:
             "users": len(people),
             "members": len(members),
             "attachments": len(rows),
-            "versions": len(versions),
+            "versions": version_count,
+            "recommenders": len(recommenders),
         },
         "seconds": round(time.monotonic() - started, 1),
     }
 
 
+def plain_bulk_inserts() -> None:
+    """Django 5.2 bulk-inserts on PostgreSQL as ``UNNEST`` of one array per column, and psycopg quotes
+    each value of a text array in Python (a regular expression over every character): ≈0.1 s per frozen
+    version (≈60 KB of JSON). The seeder inserts with the plain multi-row ``VALUES`` instead, whose
+    strings libpq escapes in C — 20,000 applications in minutes, not an hour."""
+    from django.db.backends.postgresql import compiler as postgresql
+    from django.db.models.sql import compiler as base
+
+    postgresql.SQLInsertCompiler.assemble_as_sql = base.SQLInsertCompiler.assemble_as_sql  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
-    parser.add_argument("--applications", type=int, default=2000)
+    parser.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="city",
+        help="city: 2,000 applications over Yueyang's 18 recommending units; province: 14 cities, "
+        "20,000 applications over 220 units (--applications and --units override either)",
+    )
+    parser.add_argument("--applications", type=int)
+    parser.add_argument("--units", type=int, help="recommending units in all (at least the dictionary's 18)")
     parser.add_argument("--drafts", type=int, default=500)
-    parser.add_argument("--accepted", type=int, default=300)
+    parser.add_argument("--accepted", type=int)
+    parser.add_argument(
+        "--blob-size",
+        choices=BLOB_SIZES,
+        default="full",
+        help="full: attachments of a scanned document's weight; light: a few KB (object storage)",
+    )
     args = parser.parse_args()
+    scale = SCALES[args.scale]
+    total = args.applications or scale["applications"]
+    units = args.units if args.units is not None else scale["units"]
+    accepted = args.accepted if args.accepted is not None else total * 3 // 20
     name = connection.settings_dict["NAME"]
     if connection.vendor != "postgresql" or not str(name).startswith("sciplan_bench"):
         raise SystemExit(f"refusing to seed database {name!r}: only a sciplan_bench* PostgreSQL database")
+    plain_bulk_inserts()
     with transaction.atomic():
-        manifest = seed(args.applications, args.drafts, args.accepted)
+        manifest = seed(total, args.drafts, accepted, units, BLOB_SIZES[args.blob_size])
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum would after a bulk load: statistics, and the visibility map index-only scans need.
+        cursor.execute("VACUUM ANALYZE")
     from discover import discover
 
     manifest["endpoints"] = discover(manifest)

@@ -136,6 +136,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A connection pooler between the processes and PostgreSQL (SCIPLAN_DB_POOLER=pgbouncer, pool_mode =
+# transaction; deploy/pgbouncer.ini): consecutive transactions of one Django connection may run on
+# different server connections, so nothing may outlive a transaction — no server-side cursors (a named
+# cursor of .iterator() lives across fetches), no prepared statements (Django binds parameters on the
+# client; server-side binding is forced off here), advisory locks only transaction-scoped
+# (core.audit). Django's connections to the pooler stay persistent (SCIPLAN_DB_CONN_MAX_AGE): they are
+# cheap for PgBouncer, which holds the few real ones.
+DB_POOLER = os.environ.get("SCIPLAN_DB_POOLER", "").strip().lower()
+if DB_POOLER == "pgbouncer":
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("SCIPLAN_DB_POOLER=pgbouncer needs a PostgreSQL DATABASE_URL.")
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = False
+elif DB_POOLER:
+    raise ImproperlyConfigured("SCIPLAN_DB_POOLER must be empty (no pooler) or pgbouncer.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the one-process embedded default serve a few users at once.

@@ -107,7 +107,15 @@ class Application(models.Model):
         ordering = ["-updated_at", "-id"]
         verbose_name = "申报书"
         verbose_name_plural = "申报书"
-        indexes = [models.Index(fields=["call", "recommender", "status"])]
+        indexes = [
+            models.Index(fields=["call", "recommender", "status"]),
+            # The bureau's list (review.queries.bureau_list_page): its count and the ids of a page in
+            # the list's order come from this index alone (index-only scans), not from the wide rows.
+            models.Index(
+                fields=["call", "status", "recommender", "-submitted_at", "-id"],
+                name="application_bureau_list",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.consortium_name

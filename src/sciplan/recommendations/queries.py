@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from sciplan.accounts.roles import Role
 from sciplan.applications import permissions
@@ -110,6 +111,20 @@ LIST_DEFERRED = [
 ]
 
 
+def _credit_checks(**conditions) -> Coalesce:
+    """How many credit checks an application has (matching ``conditions``): a correlated subquery,
+    evaluated for the rows of the page only, where COUNT(DISTINCT …) over a join would group all of the
+    jurisdiction's rows before the page is cut."""
+    rows = (
+        CreditCheck.objects.filter(application=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def worklist(user, call: Call, *, status: str = "", industry: str = "", q: str = "") -> QuerySet[Application]:
     """The jurisdiction's applications in ``call`` with what the list shows, in a fixed number of queries."""
     qs = (
@@ -118,8 +133,8 @@ def worklist(user, call: Call, *, status: str = "", industry: str = "", q: str =
         .defer(*LIST_DEFERRED)
         .select_related("lead_unit", "industry", "recommendation")
         .annotate(
-            credit_count=Count("credit_checks", distinct=True),
-            credit_bad=Count("credit_checks", filter=Q(credit_checks__has_bad_record=True), distinct=True),
+            credit_count=_credit_checks(),
+            credit_bad=_credit_checks(has_bad_record=True),
         )
         .order_by("-submitted_at", "-id")
     )

@@ -7,8 +7,11 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from sciplan.applications.models import Application, FinanceYear, Member, MemberCategory
 from sciplan.applications.workflow import PRIVATE_TO_APPLICANT, Status
@@ -111,21 +114,62 @@ def bureau_applications(
     narratives = [
         f.name for f in Application._meta.fields if f.get_internal_type() in ("TextField", "JSONField")
     ]
+    # Per-row figures as correlated subqueries, not COUNT(DISTINCT …) over joins: with joins PostgreSQL
+    # must group every matching row (20,000 at province scale) before it can take the first page; a
+    # subquery in the select list is evaluated only for the rows of the page, after the sort and LIMIT.
+    # ``paper_count`` says whether the paper copy arrived (the pages only test it): an EXISTS.
+    members = (
+        Member.objects.filter(application=OuterRef("pk"))
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         qs.select_related("call", "lead_unit", "recommender", "industry")
         .defer(*narratives, "call__notice")
         .annotate(
-            paper_count=Count("paper_receipts", distinct=True),
-            member_count=Count("members", distinct=True),
+            paper_count=Exists(PaperReceipt.objects.filter(application=OuterRef("pk"))),
+            member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
         )
         .order_by("recommender__order", "-submitted_at", "-id")
     )
 
 
+class BureauListPaginator(Paginator):
+    """The bureau list, a page at a time, at province scale (20,000 applications in a call):
+
+    - the page's ids are read first, in the list's order, from the narrow ``application_bureau_list``
+      index (an index-only scan and a top-N sort of ids, not of wide rows joined to four tables);
+    - then only those rows are loaded with what the page shows (related rows, per-row subqueries);
+    - the count is a plain ``COUNT(*)`` without the annotations and joins, from the same index.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        queryset = self.object_list
+        ids = list(queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.values("pk").order_by().count()
+
+
+def bureau_list_page(call: Call | None, number, *, per_page: int, **filters) -> Page:
+    return BureauListPaginator(bureau_applications(call, **filters), per_page).get_page(number)
+
+
 def default_call() -> Call | None:
-    """The call the bureau is most likely working on: the latest with submitted applications."""
-    with_apps = Call.objects.filter(applications__status__in=[s for s in Status.values if s != Status.DRAFT])
-    return with_apps.order_by("-opens_at").first() or Call.objects.order_by("-opens_at").first()
+    """The call the bureau is most likely working on: the latest with submitted applications (an EXISTS
+    per call, not a join with every application)."""
+    arrived = Application.objects.filter(
+        call=OuterRef("pk"), status__in=[s for s in Status.values if s != Status.DRAFT]
+    )
+    calls = Call.objects.order_by("-opens_at")
+    return calls.filter(Exists(arrived)).first() or calls.first()
 
 
 # --- the dashboard -----------------------------------------------------------------------------------

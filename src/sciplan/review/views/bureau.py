@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,20 +62,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def application_list(request: HttpRequest) -> HttpResponse:
     call = _call(request)
     filters = {key: request.GET.get(key, "").strip() for key in ("state", "recommender", "industry", "q")}
-    page = Paginator(queries.bureau_applications(call, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = queries.bureau_list_page(call, request.GET.get("page"), per_page=PAGE_SIZE, **filters)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "call": call,
-        "calls": Call.objects.order_by("-opens_at"),
+        # The filter's options show a name and compare an id: no model instances (220 recommending units
+        # at province scale), no call notices.
+        "calls": Call.objects.order_by("-opens_at").values("pk", "title"),
         "page": page,
         "filters": filters,
         "query": query.urlencode(),
         "states": [s for s in Status.choices if s[0] != Status.DRAFT],
-        "recommenders": Recommender.objects.all(),
-        "industries": Industry.objects.all(),
+        "recommenders": Recommender.objects.values("pk", "name"),
+        "industries": Industry.objects.values("pk", "name"),
     }
     return render(request, "review/application_list.html", context)
 
