@@ -91,7 +91,7 @@ def expected_rows(personas, apps):
                 3,
                 "高等学校2家\n服务机构（检验检测）1家",
                 MEMBERS,
-                f"{contact} / 科技部部长 / 13807301234",
+                f"{contact}\n科技部部长\n13807301234",
                 park,
                 index,
                 None,

@@ -52,25 +52,26 @@ BODY_FONT = "宋体"  # docs/documents.md: body text in 宋体 in every generate
 # (header, sub-header or None, XLSX width). "成员单位数" spans two columns: the total (a number) and
 # the breakdown by category.
 COLUMNS: list[tuple[str, str | None, float]] = [
-    ("序号", None, 6),
-    ("联合体名称", None, 22),
-    ("产业方向", None, 16),
-    ("牵头单位", None, 22),
-    ("统一社会信用代码", None, 22),
-    ("所在县市区/园区", None, 20),
-    ("研发平台及级别", None, 26),
-    ("近三年研发投入\n(万元)", None, 15),
-    ("成员单位数", "合计", 7),
-    ("成员单位数", "按类别", 18),
-    ("成员单位名单", None, 34),
-    ("联系人/职务/手机", None, 18),
-    ("推荐单位", None, 20),
-    ("推荐排序", None, 7),
-    ("备注", None, 14),
+    ("序号", None, 5),
+    ("联合体名称", None, 15),
+    ("产业方向", None, 11),
+    ("牵头单位", None, 15),
+    ("统一社会信用代码", None, 20),
+    ("所在县市区/园区", None, 12),
+    ("研发平台及级别", None, 18),
+    ("近三年研发投入\n(万元)", None, 11),
+    ("成员单位数", "合计", 5),
+    ("成员单位数", "按类别", 12),
+    ("成员单位名单", None, 24),
+    ("联系人/职务/手机", None, 14),
+    ("推荐单位", None, 13),
+    ("推荐排序", None, 6),
+    ("备注", None, 9),
 ]
 NUMERIC_COLUMNS = {0, 7, 8, 13}
-# Never wrapped in the DOCX: the numbers and the 18-character credit code.
-ONE_LINE_COLUMNS = NUMERIC_COLUMNS | {4}
+# Never wrapped in the DOCX: the numbers, the 18-character credit code and the contact column (name,
+# post and the 11-digit mobile number, one to a line).
+ONE_LINE_COLUMNS = NUMERIC_COLUMNS | {4, 11}
 
 
 def signature_lines(recommender: Recommender) -> list[str]:
@@ -103,7 +104,8 @@ def summary_rows(items: list[tuple[Recommendation, dict]]) -> list[list]:
             f"{p.get('name', '')}（{p.get('level_label', '')}）" for p in snap.get("platforms", [])
         )
         rd_total = sum((_decimal(f.get("rd_spending")) for f in snap.get("finances", [])), Decimal("0"))
-        contact = " / ".join(
+        # One line each, so the 11-digit mobile number never breaks inside a narrow column.
+        contact = "\n".join(
             v
             for v in (
                 fields.get("contact_name", ""),
