@@ -48,7 +48,9 @@ def test_security_doc_names_only_tests_that_exist():
 
 
 def test_the_reference_reader_finds_a_missing_test():
-    text = "| x | y | `tests/security/test_fuzz.py::test_no_such_test`, `::test_built_codes_always_validate` |"
+    text = (
+        "| x | y | `tests/security/test_fuzz.py::test_no_such_test`, `::test_built_codes_always_validate` |"
+    )
 
     named = named_tests(text)
 
