@@ -49,6 +49,8 @@ def world(personas, call, complete_application):
     around it (园区), one recommended (华容县); the audit viewer's account."""
     from sciplan.accounts.demo import ensure_user
     from sciplan.accounts.roles import Role
+    from sciplan.applications.models import StatusEvent
+    from sciplan.applications.workflow import Action
     from tests.factories import application_in_state, seated_experts
 
     application_in_state(call, personas.applicant_xinghu, "submitted", direction="生物医药")
@@ -57,6 +59,9 @@ def world(personas, call, complete_application):
         call, personas.applicant_b, "under_review", direction="智能装备", actor=personas.bureau
     )
     application_in_state(call, personas.applicant_jiangbei, "recommended", direction="绿色食品")
+    # The factory records its shortcut as the action "factory", which no transition writes and the
+    # schema's action list rightly does not hold: give those steps a real action, as the workflow would.
+    StatusEvent.objects.filter(action="factory").update(action=Action.ACCEPT)
     users = dict(personas)
     users.update(seated_experts(under_review, bureau=personas.bureau))
     users["auditor"] = ensure_user("auditor", "审计员", Role.AUDITOR, mobile="13507309999")
