@@ -206,6 +206,26 @@ def test_user_unlock_needs_a_name_or_address(personas):
     assert AuditEvent.objects.filter(event_type="user.unlock").count() == 1
 
 
+@pytest.mark.parametrize("address", ["d", "10.0.0.999", "::g", "10.0.0.9\u200b"])
+def test_user_unlock_by_a_malformed_address_is_422_naming_it(personas, address):
+    """Found by fuzzing on PostgreSQL: the inet column refused "d" with a server error."""
+    answer = Api(personas.admin).call("post", "/users/unlock", {"ip_address": address})
+
+    assert (answer.status_code, list(answer.json()["errors"])) == (422, ["ip_address"])
+    assert answer.json()["errors"]["ip_address"].startswith("IP地址格式不正确")
+    assert AuditEvent.objects.filter(event_type="user.unlock").count() == 0
+
+
+def test_user_unlock_by_address_clears_its_failures(personas):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(username="x", ip_address="10.0.0.9", user_agent="t", failures_since_start=5)
+
+    answer = Api(personas.admin).call("post", "/users/unlock", {"ip_address": " 10.0.0.9 "})
+
+    assert (answer.status_code, answer.json()) == (200, {"attempts": 1})
+
+
 def test_password_and_authenticator_reset(personas, django_capture_on_commit_callbacks):
     api = Api(personas.admin)
     target = personas.bureau

@@ -169,3 +169,17 @@ def test_only_the_administrator_edits_the_dictionaries(personas, persona):
     assert answers == [404, 404, 404]
     industry.refresh_from_db()
     assert industry.active is True
+
+
+def test_calendar_year_statuses_are_the_ones_the_schema_lists(personas):
+    """Found by fuzzing: a year with the built-in arrangement answered ``published``, which the schema's
+    enum (``missing``, ``draft``, ``confirmed``) did not list."""
+    from sciplan.recognition.calendar import YEAR_STATUS_LABELS
+
+    schema = Client().get(f"{BASE}/openapi.json").json()
+    listed = schema["components"]["schemas"]["CalendarYear"]["properties"]["status"]["enum"]
+
+    body = sign_in("bureau").get("/dictionaries", kind="calendar_years").json()
+
+    assert sorted(listed) == sorted(YEAR_STATUS_LABELS) == ["confirmed", "missing", "published"]
+    assert {year["status"] for year in body["calendar_years"]} <= set(listed)

@@ -184,3 +184,18 @@ def test_upload_without_file_or_with_unknown_kind_is_422_per_field(complete_appl
 
     assert response.status_code == 422
     assert response.json()["errors"] == {"kind": "请从允许的选项中选择。", "file": "此项为必填项。"}
+
+
+def test_attachment_download_answers_a_media_type_the_schema_declares(complete_application, api_as):
+    """Found by fuzzing: the schema said ``application/octet-stream``, the answer is the file's type."""
+    from django.test import Client
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    path = "/api/v1/applications/{application_id}/attachments/{attachment_id}"
+    declared = schema["paths"][path]["get"]["responses"]["200"]["content"]
+    attachment = complete_application.attachments.get(kind="charter")
+
+    download = api_as("applicant").get(f"/applications/{complete_application.pk}/attachments/{attachment.pk}")
+
+    assert (download.status_code, download["Content-Type"]) == (200, "application/pdf")
+    assert download["Content-Type"] in declared

@@ -109,6 +109,69 @@ def test_page_autosave_with_nul_answers_json_errors_by_field(personas, complete_
     assert (response.status_code, response.json()["errors"]) == (422, {"direction": FIELD_MESSAGE})
 
 
+def _surrogate_form(application, encoding: str) -> tuple[bytes, str]:
+    """A section form whose 方向/领域 holds a lone surrogate as a client can send one in a form: the
+    bytes ED A0 80 (percent-encoded, or raw in a multipart part)."""
+    if encoding == "urlencoded":
+        body = f"base_version={application.version}&direction=%ED%A0%80%E7%A0%94%E7%A9%B6".encode()
+        return body, "application/x-www-form-urlencoded"
+    body = (
+        f'--B\r\nContent-Disposition: form-data; name="base_version"\r\n\r\n{application.version}\r\n'
+        '--B\r\nContent-Disposition: form-data; name="direction"\r\n\r\n'
+    ).encode() + b"\xed\xa0\x80\xe7\xa0\x94\xe7\xa9\xb6\r\n--B--\r\n"
+    return body, "multipart/form-data; boundary=B"
+
+
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+def test_page_form_field_with_a_lone_surrogate_names_the_field(personas, complete_application, encoding):
+    """Django decodes such bytes to U+FFFD: before, the page saved "���研究" as the direction."""
+    client = Client(raise_request_exception=False)
+    client.force_login(personas.applicant)
+    body, content_type = _surrogate_form(complete_application, encoding)
+
+    response = client.post(
+        f"/applications/{complete_application.pk}/section/basic/", body, content_type=content_type
+    )
+
+    assert response.status_code == 400
+    assert f"“方向/领域”{FIELD_MESSAGE}" in response.content.decode()
+    assert Application.objects.get(pk=complete_application.pk).direction == complete_application.direction
+
+
+def test_page_autosave_with_a_lone_surrogate_answers_json_errors_by_field(personas, complete_application):
+    client = Client(raise_request_exception=False)
+    client.force_login(personas.applicant)
+    body, content_type = _surrogate_form(complete_application, "urlencoded")
+
+    response = client.post(
+        f"/applications/{complete_application.pk}/section/basic/",
+        body,
+        content_type=content_type,
+        HTTP_ACCEPT="application/json",
+        HTTP_X_AUTOSAVE="1",
+    )
+
+    assert (response.status_code, response.json()["errors"]) == (422, {"direction": FIELD_MESSAGE})
+
+
+def test_anonymous_sign_in_page_with_a_lone_surrogate_is_400():
+    response = Client(raise_request_exception=False).post(
+        "/accounts/login/", b"username=%ED%A0%80&password=x", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert "含有无法保存的字符" in response.content.decode()
+
+
+def test_form_text_that_is_valid_utf8_passes_the_check():
+    from sciplan.core.badinput import urlencoded_fields
+
+    body = "direction=研究+方向&name=%E7%8E%8B&empty=&flag".encode()
+
+    assert urlencoded_fields(body) == []
+    assert urlencoded_fields(b"a=%ED%A0%80&b=%FF&%FF=1") == ["a", "b", "body"]
+
+
 def test_anonymous_sign_in_page_with_nul_is_400_not_500():
     response = Client(raise_request_exception=False).post(
         "/accounts/login/", {"username": "bureau\x00", "password": "x"}

@@ -156,3 +156,26 @@ def test_api_summary_table_without_login_is_401(world):
     response = ApiClient().get(f"/calls/{world['call'].pk}/summary-table")
 
     assert response.status_code == 401
+
+
+def test_api_summary_table_answers_a_media_type_the_schema_declares(world):
+    """Found by fuzzing: the schema said ``application/octet-stream`` and the answer is the file's own
+    type, so a client checking the schema refused every summary table."""
+    from django.test import Client
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    declared = schema["paths"]["/api/v1/calls/{call_id}/summary-table"]["get"]["responses"]["200"]["content"]
+    county = sign_in("county")
+    answers = {
+        fmt: county.get(
+            f"/calls/{world['call'].pk}/summary-table",
+            format=fmt,
+            recommender_id=world["recommenders"]["yunxi"],
+        )
+        for fmt in ("xlsx", "docx")
+    }
+
+    assert {fmt: (a.status_code, a["Content-Type"] in declared) for fmt, a in answers.items()} == {
+        "xlsx": (200, True),
+        "docx": (200, True),
+    }

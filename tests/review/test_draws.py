@@ -202,3 +202,23 @@ def test_a_recusal_with_nobody_left_leaves_a_vacancy_the_bureau_fills_later(
     seated = Assignment.objects.filter(application=under_review).exclude(status="recused")
     assert (empty, panels.vacancies(under_review)) == (1, 0)
     assert sorted(seated.values_list("expert_id", flat=True)) == sorted([second.pk, newcomer.pk])
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [{}, {"pool": []}, {"field": "petrochem"}, {"field": "petrochem", "pool": [{"name": "无编号"}]}, []],
+)
+def test_verify_reports_a_malformed_snapshot_instead_of_failing(
+    under_review, personas, make_expert, snapshot
+):
+    """Found by fuzzing ``panel_verify``: a snapshot without its field or pool raised KeyError (500)."""
+    for i in range(3):
+        make_expert("专家", f"单位{i}")
+    draw = panels.draw_panel([under_review.pk], size=2, seed="s1", by=personas.bureau)
+    draw.snapshot = snapshot
+    draw.save()
+
+    outcome = panels.verify_draw(draw, by=personas.bureau)
+
+    assert (outcome.ok, outcome.hash_ok, outcome.recomputed) == (False, False, [])
+    assert outcome.message == "复核不一致：抽取快照不完整或格式有误，无法重新抽取，记录可能被改动。"

@@ -12,6 +12,7 @@ Roles whose account is tied to a record of a later app (an expert to its pool re
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -341,6 +342,13 @@ def unlock(*, by, username: str = "", ip_address: str = "", ip: str | None = Non
     if not username and not ip_address:
         message = "请填写要解锁的登录名或IP地址。"
         raise ValidationFailed(message, field_errors={"username": message})
+    if ip_address:
+        try:
+            ip_address = str(ipaddress.ip_address(ip_address))
+        except ValueError:
+            # PostgreSQL's inet column would refuse it as a server error (SQLite stores any text).
+            message = "IP地址格式不正确，请填写如 192.168.1.10 或 IPv6 形式的地址。"
+            raise ValidationFailed(message, field_errors={"ip_address": message}) from None
     count = 0
     if username:
         count += reset(username=username)

@@ -39,6 +39,7 @@ from sciplan.api.schemas import (
     TransitionOut,
     application_detail_out,
     attachment_out,
+    binary_content,
     errors,
     member_out,
     platform_out,
@@ -525,8 +526,8 @@ def attachment_upload(
     openapi_extra={
         "responses": {
             200: {  # an int, like ninja's own keys, so the two merge instead of clashing in the JSON
-                "description": "附件文件",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "附件文件（PDF、JPG、PNG、DOCX 或 XLSX，按文件内容）",
+                "content": binary_content(*filetypes.MIME.values(), "application/octet-stream"),
             }
         }
     },

@@ -70,7 +70,11 @@ class ExpertField(Schema):
 class CalendarYear(Schema):
     year: int = Field(description="年度")
     status: str = Field(
-        description="工作日历状态代码", json_schema_extra={"enum": ["missing", "draft", "confirmed"]}
+        description=(
+            "工作日历状态代码：confirmed 已确认；published 已内置国务院办公厅安排（未经管理员确认）；"
+            "missing 未确认"
+        ),
+        json_schema_extra={"enum": ["confirmed", "missing", "published"]},  # calendar.YEAR_STATUS_LABELS
     )
     status_label: str = Field(description="工作日历状态")
     holidays: list[date] = Field(description="法定节假日（放假的日期）")

@@ -16,12 +16,12 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from sciplan.accounts.models import Unit
-from sciplan.api.schemas import errors
+from sciplan.api.schemas import binary_content, errors
 from sciplan.applications import queries as application_queries
 from sciplan.calls import queries as call_queries
 from sciplan.calls.models import Call, Recommender, Stage
 from sciplan.calls.services import grant_extension
-from sciplan.core import storage
+from sciplan.core import filetypes, storage
 from sciplan.core.errors import NotFound, ValidationFailed
 from sciplan.core.http import client_ip
 from sciplan.recommendations import exporters, services
@@ -92,7 +92,7 @@ class SummaryQuery(Schema):
         "responses": {
             "200": {
                 "description": "XLSX 或 DOCX 文件",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                "content": binary_content(filetypes.MIME["xlsx"], filetypes.MIME["docx"]),
             }
         }
     },

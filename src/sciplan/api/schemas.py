@@ -148,6 +148,12 @@ def errors(*codes: int) -> dict[int, type[Schema]]:
     return {code: (ConflictOut if code == 409 else ErrorOut) for code in codes}
 
 
+def binary_content(*media_types: str) -> dict[str, dict]:
+    """The ``content`` of a file answer: each media type the operation really sends, as the
+    ``Content-Type`` of its answer says (a client and a schema check compare the two)."""
+    return {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in media_types}
+
+
 # --- accounts -----------------------------------------------------------------------------------------
 
 

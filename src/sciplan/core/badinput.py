@@ -11,9 +11,11 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 FIELD_MESSAGE = "含有无法保存的字符（空字符或无效的 Unicode 字符），请删除后重新提交。"
 MAX_REPORTED = 20
+REPLACEMENT = "\ufffd"
 
 
 def is_storable(text: str) -> bool:
@@ -51,9 +53,35 @@ def json_fields(body: bytes) -> list[str]:
     return list(dict.fromkeys(_walk(data, ())))[:MAX_REPORTED]
 
 
-def querydict_fields(data) -> list[str]:
-    bad = [key for key, values in data.lists() if not is_storable(key) or not all(map(is_storable, values))]
-    return [key if is_storable(key) else "body" for key in bad][:MAX_REPORTED]
+def querydict_fields(data, *, replaced_is_bad: bool = False) -> list[str]:
+    """The fields of a parsed form or query string that cannot be stored. With ``replaced_is_bad``, a
+    U+FFFD counts too: a multipart part's bytes that were not UTF-8 (a lone surrogate encoded as
+    ``ED A0 80``) reach us only as Django's replacement character."""
+
+    def bad(text: str) -> bool:
+        return not is_storable(text) or (replaced_is_bad and REPLACEMENT in text)
+
+    keys = [key for key, values in data.lists() if bad(key) or any(map(bad, values))]
+    return [key if not bad(key) else "body" for key in keys][:MAX_REPORTED]
+
+
+def urlencoded_fields(raw: bytes) -> list[str]:
+    """The fields of a URL-encoded form body whose bytes are not UTF-8 — a lone surrogate sent as
+    ``%ED%A0%80``, or any broken sequence — which Django's parser would silently turn into U+FFFD,
+    so the text saved would not be the text sent."""
+    fields: list[str] = []
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        name_bytes = unquote_to_bytes(name.replace(b"+", b" "))
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+            name_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                fields.append(name_bytes.decode("utf-8"))
+            except UnicodeDecodeError:
+                fields.append("body")
+    return list(dict.fromkeys(fields))[:MAX_REPORTED]
 
 
 @cache

@@ -179,7 +179,8 @@ class RequestInputMiddleware:
     too large or unreadable — each with a Chinese message naming the field or the limit:
 
     * a NUL or a lone surrogate in a JSON field, a form field or the query string → 422 (API and the
-      page's scripts: ``errors`` keyed by field) or 400 (a page, naming the field);
+      page's scripts: ``errors`` keyed by field) or 400 (a page, naming the field); in a form, bytes
+      that are not UTF-8 too (how a lone surrogate arrives there), rather than saving U+FFFD;
     * a body over Django's limits → 413; a multipart body Django cannot parse (a part header over its
       limit, as a file name of some 300 Chinese characters) or too many fields → 400.
 
@@ -214,7 +215,12 @@ class RequestInputMiddleware:
             if not fields and content_type == "application/json" and request.method != "GET":
                 fields = badinput.json_fields(request.body)
             elif not fields and request.method == "POST":
-                fields = badinput.querydict_fields(request.POST)
+                fields = badinput.querydict_fields(
+                    request.POST, replaced_is_bad=content_type == "multipart/form-data"
+                )
+                if not fields and content_type == "application/x-www-form-urlencoded":
+                    # Parsing the form above read the body; its bytes are checked as sent.
+                    fields = badinput.urlencoded_fields(request.body)
         except RequestDataTooBig:
             return self._too_big(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         except TooManyFilesSent:

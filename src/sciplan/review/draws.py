@@ -137,6 +137,9 @@ def snapshot_hash(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+MALFORMED_SNAPSHOT = "复核不一致：抽取快照不完整或格式有误，无法重新抽取，记录可能被改动。"
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
@@ -154,6 +157,11 @@ def verify(
         recomputed = run(snapshot, seed=seed, size=size)
     except PoolTooSmall as exc:
         return Verification(False, list(result), [], hash_ok, str(exc))
+    except (KeyError, TypeError, AttributeError, ValueError):
+        # A snapshot missing its field or pool, or with entries of the wrong shape, was changed behind
+        # the application's back (every recorded snapshot has them): that is what verifying is for, so
+        # it is a finding, not a server error.
+        return Verification(False, list(result), [], hash_ok, MALFORMED_SNAPSHOT)
     ok = hash_ok and recomputed == list(result)
     if ok:
         message = "复核一致：以记录的抽取号和抽取时的专家库名单重新抽取，结果与原抽取完全相同。"
