@@ -42,7 +42,7 @@ test: setup ## Set up and run the whole test suite (PostgreSQL when DATABASE_URL
 # Production settings for the test run: DEBUG off (so demo mode, the technical error page and DEBUG's
 # argument checks are off), manifest static files, a throw-away secret. Only the TLS redirect is left to
 # the proxy, since the test client speaks plain HTTP.
-PROD_ENV := SCIPLAN_DEBUG=0 SCIPLAN_SSL_REDIRECT=0 SCIPLAN_VAR_DIR=var/prod-test \
+PROD_ENV := SCIPLAN_DEBUG=0 SCIPLAN_SSL_REDIRECT=0 SCIPLAN_VAR_DIR=var/prod-test SCIPLAN_FUZZ_EXAMPLES=1,2 \
 	SCIPLAN_SECRET_KEY=test-only-$$(date +%s)-secret-key-long-enough-for-production-settings-xx \
 	SCIPLAN_ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 

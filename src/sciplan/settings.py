@@ -15,7 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
-VAR_DIR = Path(os.environ.get("SCIPLAN_VAR_DIR", PROJECT_DIR / "var"))
+# A relative SCIPLAN_VAR_DIR is anchored at the project, not at whatever directory the process started
+# in: the PDFs' fonts are referenced by file URI, which needs an absolute path.
+VAR_DIR = (PROJECT_DIR / os.environ.get("SCIPLAN_VAR_DIR", "var")).resolve()
 
 
 def env_bool(name: str, default: bool) -> bool:

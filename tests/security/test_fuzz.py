@@ -6,7 +6,9 @@ The USCC, phone and ID validators are fuzzed with Hypothesis (a validation error
 anything else).
 
 Bounded: derandomised (a failure reproduces), ``READ_EXAMPLES`` cases per reading operation and
-``WRITE_EXAMPLES`` per writing one, about a minute per role on SQLite. Each role fuzzes its own fresh
+``WRITE_EXAMPLES`` per writing one. ``make test`` runs 2 and 5 (about 30 s a role on SQLite); the
+production-settings run of ``make test-prod`` 1 and 2 (it is there for the wiring); a deep run sets
+``SCIPLAN_FUZZ_EXAMPLES=5,12`` (the depth that found the bugs listed in docs/security.md). Each role fuzzes its own fresh
 database (``transaction=True`` flushes it after each test), so what one role's fuzzing created cannot
 reach another's. The API commits like production does (one transaction per request), so one failing
 request cannot poison the next on PostgreSQL.
@@ -14,6 +16,7 @@ request cannot poison the next on PostgreSQL.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -25,8 +28,7 @@ from sciplan.accounts import uscc
 from sciplan.accounts.validators import validate_id_number, validate_mobile, validate_phone, validate_uscc
 from tests.security.fuzzing import Caller, fuzz_api
 
-READ_EXAMPLES = 5
-WRITE_EXAMPLES = 12
+READ_EXAMPLES, WRITE_EXAMPLES = (int(n) for n in os.environ.get("SCIPLAN_FUZZ_EXAMPLES", "2,5").split(","))
 
 # Every role, as (persona, what it is). The expert is seated and declared on an application under review.
 ROLES = {
