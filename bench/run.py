@@ -31,7 +31,6 @@ import platform
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -91,14 +90,6 @@ CHOSEN = "gthread"
 
 def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
-
-
-def reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def admin(sql: str) -> None:
@@ -567,7 +558,7 @@ def main() -> None:
     if not args.database.startswith("sciplan_bench"):
         raise SystemExit("--database must start with sciplan_bench")
     for host, port, what in (("127.0.0.1", 5432, "PostgreSQL"), ("127.0.0.1", 6379, "Redis")):
-        if not reachable(host, port):
+        if not stack.answers(host, port):
             raise SystemExit(f"{what} is not reachable on {host}:{port}")
     for binary in ("nginx", "pgbouncer"):
         if not shutil.which(binary) and not Path(f"/usr/sbin/{binary}").exists():

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import random
@@ -103,20 +102,10 @@ def text(max_length: int, share: float) -> str:
 
 
 def pdf_bytes(size: int) -> bytes:
-    """A valid PDF of about ``size`` bytes (a scanned document's weight)."""
-    from pypdf import PdfWriter
+    """A valid PDF of about ``size`` bytes (a scanned document's weight): the load's own upload file."""
+    from load import make_pdf  # bench/load.py, beside this script
 
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    # The weight goes into the document information dictionary: the writer computes the offsets, so
-    # the cross-reference table stays right (padding spliced in afterwards would break it).
-    writer.add_metadata({"/Producer": "SciPlan bench", "/Padding": ""})
-    base = io.BytesIO()
-    writer.write(base)
-    writer.add_metadata({"/Padding": "x" * max(0, size - len(base.getvalue()))})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return make_pdf(size)
 
 
 def make_call() -> Call:
