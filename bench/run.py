@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -194,52 +193,26 @@ def collect_static(env: dict, code: Path, tmp: Path) -> None:
         target.symlink_to(cache)
 
 
-class Server:
-    """Gunicorn in its own process group, stopped (by its own pid) however the run ends."""
+class Server(stack.Process):
+    """Gunicorn in its own process group, ready when /healthz answers, stopped however the run ends."""
 
     def __init__(self, env: dict, overrides: dict, log_path: Path):
-        self.env = {**env, **overrides}
-        self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        self.log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
+        env = {**env, **overrides}
+        super().__init__(
+            "gunicorn",
             [PY, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "sciplan.wsgi"],
-            env=self.env,
-            cwd=Path(self.env["PYTHONPATH"]).parent,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log_path,
+            env=env,
+            cwd=Path(env["PYTHONPATH"]).parent,
+            ready=lambda: stack.http_ok(f"http://127.0.0.1:{PORT}/healthz"),
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit("gunicorn did not answer /healthz within 60 s")
-
-    def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def drive(
     manifest_path: Path, plan: list[dict], out: Path, server: Server, around: dict | None = None
 ) -> dict:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["server_pid"] = server.proc.pid
+    manifest["server_pid"] = server.pid
     manifest["database"] = DB
     # The other processes of the shape whose CPU is counted per request too: nginx, PgBouncer, the worker.
     manifest["process_groups"] = around or {}
