@@ -14,6 +14,36 @@ from sciplan.applications.workflow import Status
 from sciplan.core import clock
 
 
+def applicant_of_new_unit(index: int, recommender, *, tag: str, code_base: int = 40000000):
+    """An approved enterprise of ``recommender``'s jurisdiction and its unit administrator, numbered
+    ``index`` under ``tag``; the credit code's serial is ``code_base + index``."""
+    from sciplan.accounts import uscc
+    from sciplan.accounts.models import Unit, UnitKind, UnitStatus, User
+    from sciplan.accounts.roles import Role
+
+    unit = Unit.objects.create(
+        name=f"岳阳{tag}第{index + 1:03d}号测试有限公司",
+        uscc=uscc.build("91430600", f"{code_base + index:08d}"),
+        kind=UnitKind.ENTERPRISE,
+        recommender=recommender,
+        address="湖南省岳阳市",
+        legal_representative="张建华",
+        contact_name="李志强",
+        contact_mobile="13807301234",
+        status=UnitStatus.APPROVED,
+        reviewed_at=clock.now(),
+    )
+    return User.objects.create_user(
+        username=f"{tag}_applicant_{index}",
+        password="Factory-pass-2024",
+        role=Role.APPLICANT,
+        unit=unit,
+        is_unit_admin=True,
+        name=f"填报人{index}",
+        password_changed_at=clock.now(),
+    )
+
+
 def application_in_state(call, user, status: str, *, direction: str = "测试方向", actor=None) -> Application:
     application = build_complete_application(call, user, direction=direction)
     if status == Status.DRAFT:

@@ -13,12 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sciplan.accounts import uscc
-from sciplan.accounts.models import Unit, UnitKind, UnitStatus, User
-from sciplan.accounts.roles import Role
 from sciplan.applications.workflow import Status
-from sciplan.core import clock
-from tests.factories import application_in_state
+from tests.factories import applicant_of_new_unit, application_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -33,27 +29,7 @@ def add_applications(call, personas):
     def add(n: int, status: str) -> None:
         for _ in range(n):
             i = len(made)
-            unit = Unit.objects.create(
-                name=f"岳阳第{i + 1:03d}号测试科技有限公司",
-                uscc=uscc.build("91430600", f"{40000000 + i:08d}"),
-                kind=UnitKind.ENTERPRISE,
-                recommender=personas.county.recommender,
-                address="湖南省岳阳市云溪区",
-                legal_representative="张建华",
-                contact_name="李志强",
-                contact_mobile="13807301234",
-                status=UnitStatus.APPROVED,
-                reviewed_at=clock.now(),
-            )
-            user = User.objects.create_user(
-                username=f"qc_applicant_{i}",
-                password="Qc-test-pass-2024",
-                role=Role.APPLICANT,
-                unit=unit,
-                is_unit_admin=True,
-                name=f"填报人{i}",
-                password_changed_at=clock.now(),
-            )
+            user = applicant_of_new_unit(i, personas.county.recommender, tag="qc")
             made.append(
                 application_in_state(
                     call, user, status, direction=DIRECTIONS[i % len(DIRECTIONS)], actor=personas.bureau

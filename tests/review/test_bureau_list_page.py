@@ -7,14 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sciplan.accounts import uscc
-from sciplan.accounts.models import Unit, UnitKind, UnitStatus, User
-from sciplan.accounts.roles import Role
 from sciplan.applications.workflow import Status
 from sciplan.core import clock
 from sciplan.review import queries
 from sciplan.review.models import PaperReceipt
-from tests.factories import application_in_state
+from tests.factories import applicant_of_new_unit, application_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -24,27 +21,7 @@ def _applications(call, personas, n: int, start: int = 0) -> list:
     recommenders = [personas.county.recommender, personas.county_b.recommender, personas.park.recommender]
     made = []
     for i in range(start, start + n):
-        unit = Unit.objects.create(
-            name=f"岳阳第{i + 1:03d}号列表测试有限公司",
-            uscc=uscc.build("91430600", f"{41000000 + i:08d}"),
-            kind=UnitKind.ENTERPRISE,
-            recommender=recommenders[i % len(recommenders)],
-            address="湖南省岳阳市",
-            legal_representative="张建华",
-            contact_name="李志强",
-            contact_mobile="13807301234",
-            status=UnitStatus.APPROVED,
-            reviewed_at=clock.now(),
-        )
-        user = User.objects.create_user(
-            username=f"bl_applicant_{i}",
-            password="Bl-test-pass-2024",
-            role=Role.APPLICANT,
-            unit=unit,
-            is_unit_admin=True,
-            name=f"填报人{i}",
-            password_changed_at=clock.now(),
-        )
+        user = applicant_of_new_unit(i, recommenders[i % len(recommenders)], tag="bl", code_base=41000000)
         made.append(application_in_state(call, user, Status.SUBMITTED, direction=f"方向{i}"))
     return made
 
