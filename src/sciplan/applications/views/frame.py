@@ -75,7 +75,7 @@ def _filled(application: Application, name: str) -> bool:
     return value not in (None, "", [])
 
 
-def _nav(application: Application, current: str, user) -> list[dict[str, Any]]:
+def _nav(application: Application, current: str, user, checked=None) -> list[dict[str, Any]]:
     """The side menu of an application's pages, with a mark for each section that is complete."""
     pk = application.pk
     # One read of the files, members and platforms serves the menu's marks and its self-check.
@@ -100,17 +100,25 @@ def _nav(application: Application, current: str, user) -> list[dict[str, Any]]:
     present = {a.kind for a in application.attachments.all() if a.removed_at is None}
     attached = set(application.call.required_attachments) <= present
     items.append(item("attachments", "附件材料", reverse("applications:attachments", args=[pk]), attached))
-    # Ticked when every hard rule of the self-check passes (the same check submitting runs).
-    eligible = not eligibility.hard_failures(eligibility.check_application(application))
+    # Ticked while the form can change when every hard rule of the self-check passes (the check submitting
+    # runs; ``checked`` when the page has run it already). Once submitted it is not recomputed: the
+    # status page is the one read most during the deadline surge.
+    eligible = None
+    if application.status in workflow.EDITABLE:
+        results = checked if checked is not None else eligibility.check_application(application)
+        eligible = not eligibility.hard_failures(results)
     items.append(item("eligibility", "资格自查", reverse("applications:eligibility", args=[pk]), eligible))
     if permissions.relates_to(user, application) and user.role == "applicant":
         items.append(item("submit", "提交申报", reverse("applications:submit", args=[pk])))
     return items
 
 
-def page_context(request: HttpRequest, application: Application, current: str, **context) -> dict:
-    """The context every page of one application needs: the application, its menu, editability, badge."""
-    nav = _nav(application, current, request.user)
+def page_context(
+    request: HttpRequest, application: Application, current: str, *, checked=None, **context
+) -> dict:
+    """The context every page of one application needs: the application, its menu, editability, badge.
+    ``checked``: the self-check's results when the page has run it (the menu's mark reuses them)."""
+    nav = _nav(application, current, request.user, checked)
     position = next((i for i, item in enumerate(nav) if item["current"]), None)
     context.update(
         application=application,

@@ -36,6 +36,7 @@ def _submit_page(request, application, *, error: str = "", status: int = 200) ->
         request,
         application,
         "submit",
+        checked=results,
         refusal=refusal.message if refusal else "",
         error=error,
         hard_failed=[r for r in results if r.hard and not r.passed],
